@@ -1,10 +1,12 @@
 package columnar
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 )
 
 // MaxDecimalPrecision is the largest decimal precision gluten-go supports,
@@ -129,4 +131,65 @@ func StructString(s *arrow.Schema) string {
 	}
 	b.WriteByte('>')
 	return b.String()
+}
+
+// CompareValues compares two Go values of the same SQL type (see the package
+// doc) and returns -1, 0 or 1. ok is false when they cannot be compared
+// (different representations, NULL, NaN).
+func CompareValues(a, b any) (c int, ok bool) {
+	switch x := a.(type) {
+	case bool:
+		y, ok := b.(bool)
+		if !ok {
+			return 0, false
+		}
+		switch {
+		case x == y:
+			return 0, true
+		case !x:
+			return -1, true
+		}
+		return 1, true
+	case int32:
+		y, ok := b.(int32)
+		return cmpOrdered(x, y), ok
+	case int64:
+		y, ok := b.(int64)
+		return cmpOrdered(x, y), ok
+	case float64:
+		y, ok := b.(float64)
+		if !ok || x != x || y != y {
+			return 0, false
+		}
+		return cmpOrdered(x, y), true
+	case decimal128.Num:
+		y, ok := b.(decimal128.Num)
+		if !ok {
+			return 0, false
+		}
+		return x.Cmp(y), true
+	case string:
+		y, ok := b.(string)
+		return cmpOrdered(x, y), ok
+	case []byte:
+		y, ok := b.([]byte)
+		return bytes.Compare(x, y), ok
+	case arrow.Date32:
+		y, ok := b.(arrow.Date32)
+		return cmpOrdered(x, y), ok
+	case arrow.Timestamp:
+		y, ok := b.(arrow.Timestamp)
+		return cmpOrdered(x, y), ok
+	}
+	return 0, false
+}
+
+func cmpOrdered[T int32 | int64 | float64 | string | arrow.Date32 | arrow.Timestamp](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
