@@ -1,0 +1,299 @@
+package operators
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/gluten-go/gluten-go/columnar"
+	"github.com/gluten-go/gluten-go/columnar/sorting"
+)
+
+// PartitioningKind is how an exchange distributes rows.
+type PartitioningKind int
+
+// The partitionings.
+const (
+	// SinglePartition gathers every row into one partition.
+	SinglePartition PartitioningKind = iota
+	// HashPartitioning sends a row to the partition its key hash picks.
+	HashPartitioning
+	// RoundRobinPartitioning spreads batches evenly.
+	RoundRobinPartitioning
+)
+
+// Partitioning says how an exchange distributes rows over N partitions.
+type Partitioning struct {
+	Kind PartitioningKind
+	// Keys are the input columns hashed for HashPartitioning, Labels their
+	// names for EXPLAIN.
+	Keys   []int
+	Labels []string
+	N      int
+}
+
+// String renders the partitioning as Spark does: hashpartitioning(a#1, 200).
+func (p Partitioning) String() string {
+	switch p.Kind {
+	case SinglePartition:
+		return "SinglePartition"
+	case HashPartitioning:
+		return fmt.Sprintf("hashpartitioning(%s, %d)", joinStrings(p.Labels, func(s string) string { return s }), p.N)
+	}
+	return fmt.Sprintf("RoundRobinPartitioning(%d)", p.N)
+}
+
+// Exchange moves rows between stages: its child's partitions are the map
+// side, run as the tasks of one stage; its own partitions are the reduce
+// side, read by the tasks of the next. This exchange keeps the map output
+// in memory, as Arrow batches, per map task and reduce partition.
+type Exchange struct {
+	base
+	part   Partitioning
+	planID int
+
+	mu           sync.Mutex
+	materialized bool
+	out          [][][]arrow.RecordBatch // [map][reduce] -> batches
+	rows, bytes  []int64                 // per reduce partition
+}
+
+// NewExchange returns an exchange of child's rows by part; planID numbers it
+// for EXPLAIN ([plan_id=N]).
+func NewExchange(child Node, part Partitioning, planID int) (*Exchange, error) {
+	if part.Kind == SinglePartition {
+		part.N = 1
+	}
+	if part.N < 1 {
+		return nil, fmt.Errorf("exchange: %d partitions", part.N)
+	}
+	for _, k := range part.Keys {
+		if k < 0 || k >= child.Schema().NumFields() {
+			return nil, fmt.Errorf("exchange: key column %d out of range", k)
+		}
+	}
+	e := &Exchange{part: part, planID: planID}
+	e.schema = child.Schema()
+	e.children = []Node{child}
+	e.metrics.Counter("dataSize")
+	return e, nil
+}
+
+// Name implements Node.
+func (e *Exchange) Name() string { return "Exchange" }
+
+// Detail implements Node.
+func (e *Exchange) Detail() string {
+	return fmt.Sprintf(" %s, ENSURE_REQUIREMENTS, [plan_id=%d]", e.part, e.planID)
+}
+
+// Partitioning returns how the exchange distributes rows.
+func (e *Exchange) Partitioning() Partitioning { return e.part }
+
+// NumPartitions implements Node.
+func (e *Exchange) NumPartitions() int { return e.part.N }
+
+// NumMapPartitions returns the number of map tasks: the child's partitions.
+func (e *Exchange) NumMapPartitions() int { return e.children[0].NumPartitions() }
+
+// Materialized reports whether the map side has run.
+func (e *Exchange) Materialized() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.materialized
+}
+
+// RunMapTask runs map task m: it executes the child's partition m and keeps
+// its output split by reduce partition. Map tasks may run concurrently.
+func (e *Exchange) RunMapTask(ctx context.Context, m int, task *TaskContext) error {
+	in, err := e.children[0].Execute(ctx, m, task)
+	if err != nil {
+		return err
+	}
+	parts := make([][]arrow.RecordBatch, e.part.N)
+	release := func() {
+		for _, bs := range parts {
+			for _, b := range bs {
+				b.Release()
+			}
+		}
+	}
+	var hashes []uint64
+	var idx [][]int32
+	seq := 0
+	err = Drain(ctx, in, func(b arrow.RecordBatch) error {
+		switch e.part.Kind {
+		case SinglePartition:
+			b.Retain()
+			parts[0] = append(parts[0], b)
+		case RoundRobinPartitioning:
+			b.Retain()
+			r := (m + seq) % e.part.N
+			seq++
+			parts[r] = append(parts[r], b)
+		case HashPartitioning:
+			n := int(b.NumRows())
+			if cap(hashes) < n {
+				hashes = make([]uint64, n)
+			}
+			hashes = hashes[:n]
+			keys := make([]arrow.Array, len(e.part.Keys))
+			for i, k := range e.part.Keys {
+				keys[i] = b.Column(k)
+			}
+			if err := columnar.HashColumns(keys, hashes); err != nil {
+				return err
+			}
+			if idx == nil {
+				idx = make([][]int32, e.part.N)
+			}
+			for r := range idx {
+				idx[r] = idx[r][:0]
+			}
+			N := uint64(e.part.N)
+			for i, h := range hashes {
+				r := h % N
+				idx[r] = append(idx[r], int32(i))
+			}
+			for r, ix := range idx {
+				if len(ix) == 0 {
+					continue
+				}
+				if len(ix) == n {
+					b.Retain()
+					parts[r] = append(parts[r], b)
+					continue
+				}
+				t, err := sorting.Take(task.Alloc, b, ix)
+				if err != nil {
+					return err
+				}
+				parts[r] = append(parts[r], t)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		release()
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.out == nil {
+		e.out = make([][][]arrow.RecordBatch, e.NumMapPartitions())
+		e.rows = make([]int64, e.part.N)
+		e.bytes = make([]int64, e.part.N)
+	}
+	if e.out[m] != nil {
+		release()
+		return fmt.Errorf("exchange: map task %d ran twice", m)
+	}
+	e.out[m] = parts
+	var total int64
+	for r, bs := range parts {
+		for _, b := range bs {
+			e.rows[r] += b.NumRows()
+			sz := batchBytes(b)
+			e.bytes[r] += sz
+			total += sz
+		}
+	}
+	e.metrics.Counter("dataSize").Add(total)
+	return nil
+}
+
+// batchBytes is the size of a batch's buffers.
+func batchBytes(b arrow.RecordBatch) int64 {
+	var n int64
+	for _, c := range b.Columns() {
+		for _, buf := range c.Data().Buffers() {
+			if buf != nil {
+				n += int64(buf.Len())
+			}
+		}
+	}
+	return n
+}
+
+// FinishMap marks the map side complete.
+func (e *Exchange) FinishMap() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.out == nil {
+		e.out = make([][][]arrow.RecordBatch, e.NumMapPartitions())
+		e.rows = make([]int64, e.part.N)
+		e.bytes = make([]int64, e.part.N)
+	}
+	e.materialized = true
+}
+
+// PartitionSizes returns the rows and bytes of each reduce partition.
+func (e *Exchange) PartitionSizes() (rows, bytes []int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]int64(nil), e.rows...), append([]int64(nil), e.bytes...)
+}
+
+// Execute implements Node: it reads reduce partition p of the materialized
+// map output.
+func (e *Exchange) Execute(ctx context.Context, p int, task *TaskContext) (Stream, error) {
+	if err := checkPartition("exchange", p, e.part.N); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.materialized {
+		return nil, fmt.Errorf("exchange [plan_id=%d] read before its map stage ran", e.planID)
+	}
+	var bs []arrow.RecordBatch
+	for _, parts := range e.out {
+		if parts != nil {
+			for _, b := range parts[p] {
+				b.Retain()
+				bs = append(bs, b)
+			}
+		}
+	}
+	return &sliceStream{batches: bs}, nil
+}
+
+// Release frees the map output.
+func (e *Exchange) Release() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, parts := range e.out {
+		for _, bs := range parts {
+			for _, b := range bs {
+				b.Release()
+			}
+		}
+	}
+	e.out = nil
+	e.materialized = false
+}
+
+// sliceStream returns batches it owns, one by one.
+type sliceStream struct {
+	batches []arrow.RecordBatch
+	i       int
+}
+
+func (s *sliceStream) Next() (arrow.RecordBatch, error) {
+	if s.i >= len(s.batches) {
+		return nil, io.EOF
+	}
+	b := s.batches[s.i]
+	s.batches[s.i] = nil
+	s.i++
+	return b, nil
+}
+
+func (s *sliceStream) Close() {
+	for ; s.i < len(s.batches); s.i++ {
+		s.batches[s.i].Release()
+		s.batches[s.i] = nil
+	}
+}

@@ -1,0 +1,101 @@
+package operators
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// visibleChildren returns the children EXPLAIN shows (whole-stage and
+// rename wrappers are transparent).
+func visible(n Node) Node {
+	for {
+		switch x := n.(type) {
+		case *WholeStage:
+			n = x.children[0]
+		case *Rename:
+			n = x.children[0]
+		default:
+			return n
+		}
+	}
+}
+
+// ExplainFormatted renders the plan as Spark's EXPLAIN FORMATTED does: an
+// outline with node numbers, then each node's details.
+func ExplainFormatted(root Node) string {
+	var nodes []Node
+	ids := map[Node]int{}
+	var number func(n Node)
+	number = func(n Node) {
+		n = visible(n)
+		for _, c := range n.Children() {
+			number(c)
+		}
+		nodes = append(nodes, n)
+		ids[n] = len(nodes)
+	}
+	number(root)
+	var b strings.Builder
+	var outline func(n Node, prefix, conn string)
+	outline = func(n Node, prefix, conn string) {
+		n = visible(n)
+		fmt.Fprintf(&b, "%s%s%s (%d)\n", prefix, conn, n.Name(), ids[n])
+		switch conn {
+		case "+- ":
+			prefix += "   "
+		case ":- ":
+			prefix += ":  "
+		}
+		ch := n.Children()
+		for i, c := range ch {
+			cc := ":- "
+			if i == len(ch)-1 {
+				cc = "+- "
+			}
+			outline(c, prefix, cc)
+		}
+	}
+	outline(root, "", "")
+	b.WriteString("\n")
+	for i, n := range nodes {
+		fmt.Fprintf(&b, "(%d) %s\n", i+1, n.Name())
+		if d := strings.TrimSpace(n.Detail()); d != "" {
+			fmt.Fprintf(&b, "Arguments: %s\n", d)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// ExplainAnalyze renders the plan with each operator's metrics, after it
+// ran.
+func ExplainAnalyze(root Node) string {
+	var b strings.Builder
+	tree := Explain(root)
+	lines := strings.Split(strings.TrimRight(tree, "\n"), "\n")
+	var nodes []Node
+	var collect func(n Node)
+	collect = func(n Node) {
+		n = visible(n)
+		nodes = append(nodes, n)
+		for _, c := range n.Children() {
+			collect(c)
+		}
+	}
+	collect(root)
+	for i, line := range lines {
+		b.WriteString(line)
+		if i < len(nodes) {
+			m := nodes[i].Metrics()
+			fmt.Fprintf(&b, "  [rows=%d batches=%d time=%s", m.OutputRows.Load(), m.OutputBatches.Load(),
+				time.Duration(m.ElapsedNanos.Load()).Round(time.Microsecond))
+			for _, x := range m.Extra() {
+				fmt.Fprintf(&b, " %s=%d", x.Name, x.Value)
+			}
+			b.WriteString("]")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}

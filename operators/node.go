@@ -1,0 +1,192 @@
+package operators
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// Node is a physical plan node.
+type Node interface {
+	// Name is the operator's name as EXPLAIN prints it (Gluten's Transformer
+	// names for columnar operators, Spark's names for row operators).
+	Name() string
+	// Detail is the text EXPLAIN prints right after the name, with its own
+	// leading space where Spark prints one ("Filter (a > 1)" but
+	// "HashAggregate(keys=...)").
+	Detail() string
+	// Schema is the schema of the batches the node produces.
+	Schema() *arrow.Schema
+	// Children returns the inputs.
+	Children() []Node
+	// NumPartitions is the number of output partitions.
+	NumPartitions() int
+	// Execute starts producing output partition p for a task. No work is done
+	// before the first Next. The stream must be closed.
+	Execute(ctx context.Context, p int, task *TaskContext) (Stream, error)
+	// Metrics returns the node's metrics, summed over its tasks.
+	Metrics() *Metrics
+}
+
+// Stream is a sequence of record batches.
+type Stream interface {
+	// Next returns the next batch, owned by the caller, or io.EOF after the
+	// last one. Batches may have zero rows only when the schema has no
+	// columns... callers must not rely on that; empty batches are skipped by
+	// well-behaved operators.
+	Next() (arrow.RecordBatch, error)
+	// Close frees everything the stream holds. It is safe to call twice.
+	Close()
+}
+
+// TaskContext is what a task gives the operators it runs.
+type TaskContext struct {
+	// Stage and Partition identify the task.
+	Stage, Partition int
+	// Alloc is the task's allocator; every Arrow buffer the task allocates
+	// comes from it.
+	Alloc memory.Allocator
+	// BatchSize is the target number of rows per batch.
+	BatchSize int
+}
+
+// Metrics are an operator's counters, updated atomically by its tasks.
+type Metrics struct {
+	OutputRows    atomic.Int64
+	OutputBatches atomic.Int64
+	// ElapsedNanos is the time spent in the operator's Next calls, including
+	// the time of the children it pulled from.
+	ElapsedNanos atomic.Int64
+	extra        [8]namedCounter
+	nextra       atomic.Int32
+}
+
+type namedCounter struct {
+	name string
+	v    atomic.Int64
+}
+
+// Counter returns the named extra counter, registering it on first use. At
+// most eight names per operator; it is meant for a few operator-specific
+// figures (row groups skipped, bytes read, ...). Register names before tasks
+// run (in the node's constructor) so that lookups never race with
+// registration.
+func (m *Metrics) Counter(name string) *atomic.Int64 {
+	n := int(m.nextra.Load())
+	for i := 0; i < n; i++ {
+		if m.extra[i].name == name {
+			return &m.extra[i].v
+		}
+	}
+	if n == len(m.extra) {
+		panic("operators: too many metrics for one operator")
+	}
+	m.extra[n].name = name
+	m.nextra.Store(int32(n + 1))
+	return &m.extra[n].v
+}
+
+// Extra returns the extra counters as name/value pairs in registration
+// order.
+func (m *Metrics) Extra() []NamedValue {
+	n := int(m.nextra.Load())
+	out := make([]NamedValue, n)
+	for i := 0; i < n; i++ {
+		out[i] = NamedValue{Name: m.extra[i].name, Value: m.extra[i].v.Load()}
+	}
+	return out
+}
+
+// NamedValue is a named metric value.
+type NamedValue struct {
+	Name  string
+	Value int64
+}
+
+// base carries what every node has: a schema, children and metrics.
+type base struct {
+	schema   *arrow.Schema
+	children []Node
+	metrics  Metrics
+}
+
+func (b *base) Schema() *arrow.Schema { return b.schema }
+func (b *base) Children() []Node      { return b.children }
+func (b *base) Metrics() *Metrics     { return &b.metrics }
+
+// meteredStream counts the batches and rows a stream returns and the time
+// spent producing them.
+type meteredStream struct {
+	in Stream
+	m  *Metrics
+}
+
+func metered(s Stream, m *Metrics) Stream { return &meteredStream{in: s, m: m} }
+
+func (s *meteredStream) Next() (arrow.RecordBatch, error) {
+	t := time.Now()
+	b, err := s.in.Next()
+	s.m.ElapsedNanos.Add(int64(time.Since(t)))
+	if b != nil {
+		s.m.OutputBatches.Add(1)
+		s.m.OutputRows.Add(b.NumRows())
+	}
+	return b, err
+}
+
+func (s *meteredStream) Close() { s.in.Close() }
+
+// emptyStream produces nothing.
+type emptyStream struct{}
+
+func (emptyStream) Next() (arrow.RecordBatch, error) { return nil, io.EOF }
+func (emptyStream) Close()                           {}
+
+// Drain pulls every batch of s, calling fn on each (fn borrows the batch),
+// then closes s. It stops at the first error, or when ctx is done.
+func Drain(ctx context.Context, s Stream, fn func(arrow.RecordBatch) error) error {
+	defer s.Close()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b, err := s.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		err = fn(b)
+		b.Release()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// checkPartition returns an error when p is not a partition of n.
+func checkPartition(name string, p, n int) error {
+	if p < 0 || p >= n {
+		return errors.New("operators: " + name + ": partition out of range")
+	}
+	return nil
+}
+
+// joinStrings joins the strings of items rendered by f with ", ".
+func joinStrings[T any](items []T, f func(T) string) string {
+	var b strings.Builder
+	for i, it := range items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(f(it))
+	}
+	return b.String()
+}

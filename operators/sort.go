@@ -1,0 +1,212 @@
+package operators
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/gluten-go/gluten-go/columnar/sorting"
+)
+
+// newBatch builds a batch of schema from cols (borrowed).
+func newBatch(schema *arrow.Schema, cols []arrow.Array, rows int64) arrow.RecordBatch {
+	return array.NewRecordBatch(schema, cols, rows)
+}
+
+// Sort orders each input partition by keys: SortExecTransformer in EXPLAIN.
+// Placed above a single-partition exchange it is a global sort.
+type Sort struct {
+	base
+	keys   []sorting.SortKey
+	labels []string
+	global bool
+}
+
+// NewSort returns a sort of child by keys; labels are the keys as EXPLAIN
+// prints them (a#1 ASC NULLS FIRST).
+func NewSort(child Node, keys []sorting.SortKey, labels []string, global bool) (*Sort, error) {
+	for _, k := range keys {
+		if k.Column < 0 || k.Column >= child.Schema().NumFields() {
+			return nil, fmt.Errorf("sort: key column %d out of range", k.Column)
+		}
+	}
+	s := &Sort{keys: keys, labels: labels, global: global}
+	s.schema = child.Schema()
+	s.children = []Node{child}
+	return s, nil
+}
+
+// Name implements Node.
+func (s *Sort) Name() string { return "SortExecTransformer" }
+
+// Detail implements Node.
+func (s *Sort) Detail() string {
+	return fmt.Sprintf(" [%s], %t, 0", joinStrings(s.labels, func(x string) string { return x }), s.global)
+}
+
+// NumPartitions implements Node.
+func (s *Sort) NumPartitions() int { return s.children[0].NumPartitions() }
+
+// Execute implements Node.
+func (s *Sort) Execute(ctx context.Context, p int, task *TaskContext) (Stream, error) {
+	in, err := s.children[0].Execute(ctx, p, task)
+	if err != nil {
+		return nil, err
+	}
+	return metered(&sortStream{s: s, ctx: ctx, in: in, task: task}, &s.metrics), nil
+}
+
+type sortStream struct {
+	s    *Sort
+	ctx  context.Context
+	in   Stream
+	task *TaskContext
+	out  arrow.RecordBatch
+	pos  int64
+	done bool
+}
+
+func (st *sortStream) Next() (arrow.RecordBatch, error) {
+	if !st.done {
+		st.done = true
+		var batches []arrow.RecordBatch
+		defer func() {
+			for _, b := range batches {
+				b.Release()
+			}
+		}()
+		err := Drain(st.ctx, st.in, func(b arrow.RecordBatch) error {
+			b.Retain()
+			batches = append(batches, b)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(batches) == 0 {
+			return nil, io.EOF
+		}
+		all, err := sorting.Concat(st.task.Alloc, st.s.schema, batches)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range batches {
+			b.Release()
+		}
+		batches = nil
+		sorted, err := sorting.SortBatch(st.task.Alloc, all, st.s.keys)
+		all.Release()
+		if err != nil {
+			return nil, err
+		}
+		st.out = sorted
+	}
+	if st.out == nil || st.pos >= st.out.NumRows() {
+		return nil, io.EOF
+	}
+	end := min(st.out.NumRows(), st.pos+int64(max(1, st.task.BatchSize)))
+	b := st.out.NewSlice(st.pos, end)
+	st.pos = end
+	return b, nil
+}
+
+func (st *sortStream) Close() {
+	st.in.Close()
+	if st.out != nil {
+		st.out.Release()
+		st.out = nil
+	}
+}
+
+// TopN keeps the first n rows of each partition in key order:
+// TakeOrderedAndProjectExecTransformer in EXPLAIN. Below a single-partition
+// exchange it is the partial top-N of each task, above it the final one.
+type TopN struct {
+	base
+	keys    []sorting.SortKey
+	labels  []string
+	n       int64
+	partial bool
+	outDesc string
+}
+
+// NewTopN returns the top-n of child by keys. labels print the keys, output
+// the output columns, for EXPLAIN.
+func NewTopN(child Node, keys []sorting.SortKey, labels []string, n int64, partial bool, output []string) (*TopN, error) {
+	for _, k := range keys {
+		if k.Column < 0 || k.Column >= child.Schema().NumFields() {
+			return nil, fmt.Errorf("top-n: key column %d out of range", k.Column)
+		}
+	}
+	t := &TopN{keys: keys, labels: labels, n: n, partial: partial,
+		outDesc: joinStrings(output, func(x string) string { return x })}
+	t.schema = child.Schema()
+	t.children = []Node{child}
+	return t, nil
+}
+
+// Name implements Node.
+func (t *TopN) Name() string { return "TakeOrderedAndProjectExecTransformer" }
+
+// Detail implements Node.
+func (t *TopN) Detail() string {
+	s := fmt.Sprintf("(limit=%d, orderBy=[%s], output=[%s])", t.n,
+		joinStrings(t.labels, func(x string) string { return x }), t.outDesc)
+	if t.partial {
+		s += " partial"
+	}
+	return s
+}
+
+// NumPartitions implements Node.
+func (t *TopN) NumPartitions() int { return t.children[0].NumPartitions() }
+
+// Execute implements Node.
+func (t *TopN) Execute(ctx context.Context, p int, task *TaskContext) (Stream, error) {
+	in, err := t.children[0].Execute(ctx, p, task)
+	if err != nil {
+		return nil, err
+	}
+	return metered(&topNStream{t: t, ctx: ctx, in: in, task: task}, &t.metrics), nil
+}
+
+type topNStream struct {
+	t    *TopN
+	ctx  context.Context
+	in   Stream
+	task *TaskContext
+	done bool
+}
+
+func (st *topNStream) Next() (arrow.RecordBatch, error) {
+	if st.done {
+		return nil, io.EOF
+	}
+	st.done = true
+	if st.t.n == 0 {
+		return nil, io.EOF
+	}
+	top, err := sorting.NewTopN(st.task.Alloc, st.t.schema, st.t.keys, st.t.n)
+	if err != nil {
+		return nil, err
+	}
+	defer top.Release()
+	err = Drain(st.ctx, st.in, func(b arrow.RecordBatch) error { return top.Push(b) })
+	if err != nil {
+		return nil, err
+	}
+	out, err := top.Result()
+	if err != nil {
+		return nil, err
+	}
+	if out.NumRows() == 0 {
+		out.Release()
+		return nil, io.EOF
+	}
+	return out, nil
+}
+
+func (st *topNStream) Close() { st.in.Close() }
