@@ -1,0 +1,469 @@
+// Package logical holds gluten-go's logical plan: relational operators over
+// typed, resolved expressions, as the analyzer builds them from SQL and the
+// optimizer rewrites them. Columns are identified by ColumnID, as Spark's
+// attributes are by their expression id, and print as name#id.
+package logical
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/gluten-go/gluten-go/columnar"
+)
+
+// ColumnID identifies a column across the plan.
+type ColumnID int64
+
+// Column is an attribute: a named, typed column a plan node produces.
+type Column struct {
+	ID       ColumnID
+	Name     string
+	Type     arrow.DataType
+	Nullable bool
+}
+
+// String renders the column as name#id.
+func (c *Column) String() string { return c.Name + "#" + strconv.FormatInt(int64(c.ID), 10) }
+
+// Expr is a resolved, typed scalar expression.
+type Expr interface {
+	// Type is the expression's result type.
+	Type() arrow.DataType
+	// Nullable reports whether the result may be NULL.
+	Nullable() bool
+	// String renders the expression as Spark prints it in plans, with
+	// column ids (l_quantity#4).
+	String() string
+	// SQL renders the expression without ids, for naming output columns as
+	// Spark does (sum(l_quantity)).
+	SQL() string
+	// Children returns the sub-expressions.
+	Children() []Expr
+	// WithChildren returns a copy with the children replaced.
+	WithChildren(children []Expr) Expr
+}
+
+// ColumnRef reads a column.
+type ColumnRef struct{ Col *Column }
+
+// Ref returns a reference to c.
+func Ref(c *Column) *ColumnRef { return &ColumnRef{Col: c} }
+
+func (e *ColumnRef) Type() arrow.DataType       { return e.Col.Type }
+func (e *ColumnRef) Nullable() bool             { return e.Col.Nullable }
+func (e *ColumnRef) String() string             { return e.Col.String() }
+func (e *ColumnRef) SQL() string                { return e.Col.Name }
+func (e *ColumnRef) Children() []Expr           { return nil }
+func (e *ColumnRef) WithChildren(c []Expr) Expr { return e }
+
+// Literal is a constant. Value is in gluten-go's Go representation (see
+// package columnar), nil for NULL.
+type Literal struct {
+	Value any
+	Typ   arrow.DataType
+}
+
+// Lit returns a literal.
+func Lit(v any, t arrow.DataType) *Literal { return &Literal{Value: v, Typ: t} }
+
+func (e *Literal) Type() arrow.DataType       { return e.Typ }
+func (e *Literal) Nullable() bool             { return e.Value == nil }
+func (e *Literal) Children() []Expr           { return nil }
+func (e *Literal) WithChildren(c []Expr) Expr { return e }
+func (e *Literal) String() string             { return columnar.FormatValue(e.Value, e.Typ) }
+func (e *Literal) SQL() string {
+	if e.Value == nil {
+		return "NULL"
+	}
+	switch e.Typ.ID() {
+	case arrow.STRING:
+		return "'" + strings.ReplaceAll(e.Value.(string), "'", "\\'") + "'"
+	case arrow.DATE32:
+		return "DATE '" + columnar.FormatValue(e.Value, e.Typ) + "'"
+	case arrow.TIMESTAMP:
+		return "TIMESTAMP '" + columnar.FormatValue(e.Value, e.Typ) + "'"
+	case arrow.INT64:
+		return columnar.FormatValue(e.Value, e.Typ) + "L"
+	}
+	return columnar.FormatValue(e.Value, e.Typ)
+}
+
+// Op is the operator of a Call.
+type Op int
+
+// The operators of Call. Arithmetic and comparison follow columnar/expr's
+// semantics; Func calls a scalar function by name.
+const (
+	OpAdd Op = iota
+	OpSub
+	OpMul
+	OpDiv
+	OpMod
+	OpNeg
+	OpEq
+	OpNotEq
+	OpLt
+	OpLtEq
+	OpGt
+	OpGtEq
+	OpEqNullSafe
+	OpAnd
+	OpOr
+	OpNot
+	OpIsNull
+	OpIsNotNull
+	OpCoalesce
+	OpFunc
+)
+
+var opSymbols = map[Op]string{
+	OpAdd: "+", OpSub: "-", OpMul: "*", OpDiv: "/", OpMod: "%",
+	OpEq: "=", OpNotEq: "<>", OpLt: "<", OpLtEq: "<=", OpGt: ">", OpGtEq: ">=", OpEqNullSafe: "<=>",
+	OpAnd: "AND", OpOr: "OR",
+}
+
+// IsComparison reports whether op compares two values.
+func (op Op) IsComparison() bool { return op >= OpEq && op <= OpEqNullSafe }
+
+// Call is an operator or function applied to arguments.
+type Call struct {
+	Op   Op
+	Name string // function name for OpFunc
+	Args []Expr
+	Typ  arrow.DataType
+	// NonNull marks results that are never NULL (IS NULL, <=>, ...).
+	NonNull bool
+}
+
+func (e *Call) Type() arrow.DataType { return e.Typ }
+func (e *Call) Nullable() bool {
+	if e.NonNull {
+		return false
+	}
+	switch e.Op {
+	case OpDiv, OpMod, OpFunc:
+		return true
+	case OpCoalesce:
+		for _, a := range e.Args {
+			if !a.Nullable() {
+				return false
+			}
+		}
+		return true
+	}
+	if _, _, dec := columnar.IsDecimal(e.Typ); dec {
+		return true // decimal overflow gives NULL
+	}
+	for _, a := range e.Args {
+		if a.Nullable() {
+			return true
+		}
+	}
+	return false
+}
+func (e *Call) Children() []Expr { return e.Args }
+func (e *Call) WithChildren(c []Expr) Expr {
+	n := *e
+	n.Args = c
+	return &n
+}
+func (e *Call) String() string { return e.render(Expr.String) }
+func (e *Call) SQL() string    { return e.render(Expr.SQL) }
+
+func (e *Call) render(f func(Expr) string) string {
+	switch e.Op {
+	case OpNeg:
+		return "-" + f(e.Args[0])
+	case OpNot:
+		return "NOT " + f(e.Args[0])
+	case OpIsNull:
+		return "isnull(" + f(e.Args[0]) + ")"
+	case OpIsNotNull:
+		return "isnotnull(" + f(e.Args[0]) + ")"
+	case OpNotEq:
+		return "NOT (" + f(e.Args[0]) + " = " + f(e.Args[1]) + ")"
+	case OpCoalesce:
+		return "coalesce(" + joinExprs(e.Args, f) + ")"
+	case OpFunc:
+		return e.Name + "(" + joinExprs(e.Args, f) + ")"
+	}
+	if sym, ok := opSymbols[e.Op]; ok && len(e.Args) == 2 {
+		return "(" + f(e.Args[0]) + " " + sym + " " + f(e.Args[1]) + ")"
+	}
+	return fmt.Sprintf("op%d(%s)", e.Op, joinExprs(e.Args, f))
+}
+
+func joinExprs(es []Expr, f func(Expr) string) string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = f(e)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Cast converts its argument to a type.
+type Cast struct {
+	Arg Expr
+	To  arrow.DataType
+}
+
+func (e *Cast) Type() arrow.DataType       { return e.To }
+func (e *Cast) Nullable() bool             { return true }
+func (e *Cast) Children() []Expr           { return []Expr{e.Arg} }
+func (e *Cast) WithChildren(c []Expr) Expr { return &Cast{Arg: c[0], To: e.To} }
+func (e *Cast) String() string {
+	return "cast(" + e.Arg.String() + " as " + columnar.TypeName(e.To) + ")"
+}
+func (e *Cast) SQL() string {
+	return "CAST(" + e.Arg.SQL() + " AS " + strings.ToUpper(columnar.TypeName(e.To)) + ")"
+}
+
+// InList is Arg [NOT] IN (Values...) with constant values of Arg's type.
+type InList struct {
+	Arg     Expr
+	Values  []any
+	Negated bool
+}
+
+func (e *InList) Type() arrow.DataType { return columnar.Boolean }
+func (e *InList) Nullable() bool       { return true }
+func (e *InList) Children() []Expr     { return []Expr{e.Arg} }
+func (e *InList) WithChildren(c []Expr) Expr {
+	n := *e
+	n.Arg = c[0]
+	return &n
+}
+func (e *InList) String() string { return e.render(e.Arg.String()) }
+func (e *InList) SQL() string    { return e.render(e.Arg.SQL()) }
+func (e *InList) render(arg string) string {
+	vals := make([]string, len(e.Values))
+	for i, v := range e.Values {
+		vals[i] = columnar.FormatValue(v, e.Arg.Type())
+	}
+	s := arg + " IN (" + strings.Join(vals, ",") + ")"
+	if e.Negated {
+		return "NOT " + s
+	}
+	return s
+}
+
+// Like is Arg LIKE Pattern with a constant pattern.
+type Like struct {
+	Arg             Expr
+	Pattern         string
+	Escape          rune
+	CaseInsensitive bool
+}
+
+func (e *Like) Type() arrow.DataType { return columnar.Boolean }
+func (e *Like) Nullable() bool       { return e.Arg.Nullable() }
+func (e *Like) Children() []Expr     { return []Expr{e.Arg} }
+func (e *Like) WithChildren(c []Expr) Expr {
+	n := *e
+	n.Arg = c[0]
+	return &n
+}
+func (e *Like) String() string { return e.render(e.Arg.String()) }
+func (e *Like) SQL() string    { return e.render(e.Arg.SQL()) }
+func (e *Like) render(arg string) string {
+	kw := " LIKE "
+	if e.CaseInsensitive {
+		kw = " ILIKE "
+	}
+	return arg + kw + e.Pattern
+}
+
+// Case is CASE WHEN Conds[i] THEN Results[i] ... ELSE Else END; Else may be
+// nil (NULL).
+type Case struct {
+	Conds, Results []Expr
+	Else           Expr
+	Typ            arrow.DataType
+}
+
+func (e *Case) Type() arrow.DataType { return e.Typ }
+func (e *Case) Nullable() bool {
+	if e.Else == nil || e.Else.Nullable() {
+		return true
+	}
+	for _, r := range e.Results {
+		if r.Nullable() {
+			return true
+		}
+	}
+	return false
+}
+func (e *Case) Children() []Expr {
+	out := make([]Expr, 0, 2*len(e.Conds)+1)
+	for i := range e.Conds {
+		out = append(out, e.Conds[i], e.Results[i])
+	}
+	if e.Else != nil {
+		out = append(out, e.Else)
+	}
+	return out
+}
+func (e *Case) WithChildren(c []Expr) Expr {
+	n := &Case{Typ: e.Typ}
+	for i := range e.Conds {
+		n.Conds = append(n.Conds, c[2*i])
+		n.Results = append(n.Results, c[2*i+1])
+	}
+	if e.Else != nil {
+		n.Else = c[len(c)-1]
+	}
+	return n
+}
+func (e *Case) String() string { return e.render(Expr.String) }
+func (e *Case) SQL() string    { return e.render(Expr.SQL) }
+func (e *Case) render(f func(Expr) string) string {
+	var b strings.Builder
+	b.WriteString("CASE")
+	for i := range e.Conds {
+		b.WriteString(" WHEN " + f(e.Conds[i]) + " THEN " + f(e.Results[i]))
+	}
+	if e.Else != nil {
+		b.WriteString(" ELSE " + f(e.Else))
+	}
+	b.WriteString(" END")
+	return b.String()
+}
+
+// AggKind is an aggregate function.
+type AggKind int
+
+// The aggregate functions.
+const (
+	AggCountStar AggKind = iota
+	AggCount
+	AggSum
+	AggAvg
+	AggMin
+	AggMax
+)
+
+var aggNames = [...]string{"count", "count", "sum", "avg", "min", "max"}
+
+// String returns the function's SQL name.
+func (k AggKind) String() string { return aggNames[k] }
+
+// AggCall is an aggregate function call; it appears only in an Aggregate
+// node's aggregate list.
+type AggCall struct {
+	Kind     AggKind
+	Arg      Expr // nil for count(*)
+	Distinct bool
+	Typ      arrow.DataType
+}
+
+func (e *AggCall) Type() arrow.DataType { return e.Typ }
+func (e *AggCall) Nullable() bool       { return e.Kind != AggCount && e.Kind != AggCountStar }
+func (e *AggCall) Children() []Expr {
+	if e.Arg == nil {
+		return nil
+	}
+	return []Expr{e.Arg}
+}
+func (e *AggCall) WithChildren(c []Expr) Expr {
+	n := *e
+	if len(c) > 0 {
+		n.Arg = c[0]
+	}
+	return &n
+}
+func (e *AggCall) String() string { return e.render(Expr.String) }
+func (e *AggCall) SQL() string    { return e.render(Expr.SQL) }
+func (e *AggCall) render(f func(Expr) string) string {
+	if e.Kind == AggCountStar {
+		return "count(1)"
+	}
+	d := ""
+	if e.Distinct {
+		d = "DISTINCT "
+	}
+	return e.Kind.String() + "(" + d + f(e.Arg) + ")"
+}
+
+// Transform rewrites e bottom-up: f sees each node after its children were
+// rewritten and returns the node to use in its place.
+func Transform(e Expr, f func(Expr) Expr) Expr {
+	ch := e.Children()
+	if len(ch) > 0 {
+		nc := make([]Expr, len(ch))
+		changed := false
+		for i, c := range ch {
+			nc[i] = Transform(c, f)
+			if nc[i] != c {
+				changed = true
+			}
+		}
+		if changed {
+			e = e.WithChildren(nc)
+		}
+	}
+	return f(e)
+}
+
+// Walk calls f on e and its descendants, pre-order, while f returns true.
+func Walk(e Expr, f func(Expr) bool) {
+	if !f(e) {
+		return
+	}
+	for _, c := range e.Children() {
+		Walk(c, f)
+	}
+}
+
+// ColumnsOf returns the ids of the columns e reads.
+func ColumnsOf(e Expr, into map[ColumnID]bool) map[ColumnID]bool {
+	if into == nil {
+		into = map[ColumnID]bool{}
+	}
+	Walk(e, func(x Expr) bool {
+		if r, ok := x.(*ColumnRef); ok {
+			into[r.Col.ID] = true
+		}
+		return true
+	})
+	return into
+}
+
+// IsConstant reports whether e reads no column and holds no aggregate.
+func IsConstant(e Expr) bool {
+	c := true
+	Walk(e, func(x Expr) bool {
+		switch x.(type) {
+		case *ColumnRef, *AggCall:
+			c = false
+		}
+		return c
+	})
+	return c
+}
+
+// Conjuncts splits e on AND.
+func Conjuncts(e Expr) []Expr {
+	if c, ok := e.(*Call); ok && c.Op == OpAnd {
+		return append(Conjuncts(c.Args[0]), Conjuncts(c.Args[1])...)
+	}
+	return []Expr{e}
+}
+
+// AndAll joins predicates with AND; nil when there are none.
+func AndAll(es []Expr) Expr {
+	var out Expr
+	for _, e := range es {
+		if out == nil {
+			out = e
+		} else {
+			out = &Call{Op: OpAnd, Args: []Expr{out, e}, Typ: columnar.Boolean}
+		}
+	}
+	return out
+}
+
+// Equal reports whether two expressions are the same (structurally).
+func Equal(a, b Expr) bool { return a.String() == b.String() && arrow.TypeEqual(a.Type(), b.Type()) }

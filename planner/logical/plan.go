@@ -1,0 +1,256 @@
+package logical
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gluten-go/gluten-go/operators"
+)
+
+// Plan is a logical plan node.
+type Plan interface {
+	// Output returns the columns the node produces, in order.
+	Output() []*Column
+	// Children returns the inputs.
+	Children() []Plan
+	// WithChildren returns a copy with the inputs replaced.
+	WithChildren(children []Plan) Plan
+	// String renders the node (without children) for plan dumps.
+	String() string
+}
+
+// Table is a registered table as the planner sees it.
+type Table struct {
+	Name   string
+	Source operators.TableSource
+}
+
+// Scan reads columns of a table.
+type Scan struct {
+	Table *Table
+	// Cols are the output columns; Indices the matching column indices in
+	// the table's schema.
+	Cols    []*Column
+	Indices []int
+	// Filters are predicates over Cols pushed into the scan for pruning
+	// (row groups whose statistics cannot match are skipped); a Filter
+	// above still applies them row by row.
+	Filters []Expr
+}
+
+func (p *Scan) Output() []*Column          { return p.Cols }
+func (p *Scan) Children() []Plan           { return nil }
+func (p *Scan) WithChildren(c []Plan) Plan { return p }
+func (p *Scan) String() string {
+	s := "Relation " + p.Table.Name + "[" + joinCols(p.Cols) + "]"
+	if len(p.Filters) > 0 {
+		s += " PushedFilters: [" + joinExprs(p.Filters, Expr.String) + "]"
+	}
+	return s
+}
+
+// OneRow produces a single row with no columns (SELECT without FROM).
+type OneRow struct{}
+
+func (p *OneRow) Output() []*Column          { return nil }
+func (p *OneRow) Children() []Plan           { return nil }
+func (p *OneRow) WithChildren(c []Plan) Plan { return p }
+func (p *OneRow) String() string             { return "OneRowRelation" }
+
+// Filter keeps the rows where Cond is true.
+type Filter struct {
+	Input Plan
+	Cond  Expr
+}
+
+func (p *Filter) Output() []*Column { return p.Input.Output() }
+func (p *Filter) Children() []Plan  { return []Plan{p.Input} }
+func (p *Filter) WithChildren(c []Plan) Plan {
+	return &Filter{Input: c[0], Cond: p.Cond}
+}
+func (p *Filter) String() string { return "Filter " + p.Cond.String() }
+
+// Project computes Exprs[i] into Cols[i].
+type Project struct {
+	Input Plan
+	Exprs []Expr
+	Cols  []*Column
+}
+
+func (p *Project) Output() []*Column { return p.Cols }
+func (p *Project) Children() []Plan  { return []Plan{p.Input} }
+func (p *Project) WithChildren(c []Plan) Plan {
+	return &Project{Input: c[0], Exprs: p.Exprs, Cols: p.Cols}
+}
+func (p *Project) String() string { return "Project [" + NamedExprs(p.Exprs, p.Cols) + "]" }
+
+// NamedExprs renders expressions with their output columns as Spark does:
+// a#1, (b#2 + 1) AS c#3.
+func NamedExprs(es []Expr, cols []*Column) string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		if r, ok := e.(*ColumnRef); ok && r.Col.ID == cols[i].ID {
+			parts[i] = r.String()
+		} else {
+			parts[i] = e.String() + " AS " + cols[i].String()
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Aggregate groups its input by Groups and computes Aggs per group. Output:
+// GroupCols then AggCols.
+type Aggregate struct {
+	Input     Plan
+	Groups    []Expr
+	GroupCols []*Column
+	Aggs      []*AggCall
+	AggCols   []*Column
+}
+
+func (p *Aggregate) Output() []*Column {
+	out := make([]*Column, 0, len(p.GroupCols)+len(p.AggCols))
+	return append(append(out, p.GroupCols...), p.AggCols...)
+}
+func (p *Aggregate) Children() []Plan { return []Plan{p.Input} }
+func (p *Aggregate) WithChildren(c []Plan) Plan {
+	n := *p
+	n.Input = c[0]
+	return &n
+}
+func (p *Aggregate) String() string {
+	aggs := make([]Expr, len(p.Aggs))
+	for i, a := range p.Aggs {
+		aggs[i] = a
+	}
+	return "Aggregate [" + joinExprs(p.Groups, Expr.String) + "], [" +
+		NamedExprs(p.Groups, p.GroupCols) + sep(len(p.Groups) > 0 && len(aggs) > 0) + NamedExprs(aggs, p.AggCols) + "]"
+}
+
+func sep(b bool) string {
+	if b {
+		return ", "
+	}
+	return ""
+}
+
+// SortKey is one ORDER BY key over an input column.
+type SortKey struct {
+	Col        *Column
+	Desc       bool
+	NullsFirst bool
+}
+
+// String renders the key as Spark does: a#1 ASC NULLS FIRST.
+func (k SortKey) String() string {
+	d, n := "ASC", "NULLS LAST"
+	if k.Desc {
+		d = "DESC"
+	}
+	if k.NullsFirst {
+		n = "NULLS FIRST"
+	}
+	return k.Col.String() + " " + d + " " + n
+}
+
+// Sort orders its input by Keys.
+type Sort struct {
+	Input Plan
+	Keys  []SortKey
+}
+
+func (p *Sort) Output() []*Column          { return p.Input.Output() }
+func (p *Sort) Children() []Plan           { return []Plan{p.Input} }
+func (p *Sort) WithChildren(c []Plan) Plan { return &Sort{Input: c[0], Keys: p.Keys} }
+func (p *Sort) String() string             { return "Sort [" + joinKeys(p.Keys) + "]" }
+
+func joinKeys(ks []SortKey) string {
+	parts := make([]string, len(ks))
+	for i, k := range ks {
+		parts[i] = k.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Limit keeps the first N rows (after skipping Offset).
+type Limit struct {
+	Input  Plan
+	N      int64
+	Offset int64
+}
+
+func (p *Limit) Output() []*Column { return p.Input.Output() }
+func (p *Limit) Children() []Plan  { return []Plan{p.Input} }
+func (p *Limit) WithChildren(c []Plan) Plan {
+	return &Limit{Input: c[0], N: p.N, Offset: p.Offset}
+}
+func (p *Limit) String() string {
+	if p.Offset > 0 {
+		return fmt.Sprintf("Limit %d, offset %d", p.N, p.Offset)
+	}
+	return fmt.Sprintf("Limit %d", p.N)
+}
+
+// TopN is a Sort followed by a Limit, which the optimizer fuses.
+type TopN struct {
+	Input Plan
+	Keys  []SortKey
+	N     int64
+}
+
+func (p *TopN) Output() []*Column          { return p.Input.Output() }
+func (p *TopN) Children() []Plan           { return []Plan{p.Input} }
+func (p *TopN) WithChildren(c []Plan) Plan { return &TopN{Input: c[0], Keys: p.Keys, N: p.N} }
+func (p *TopN) String() string {
+	return fmt.Sprintf("TopN %d [%s]", p.N, joinKeys(p.Keys))
+}
+
+// Union concatenates its inputs (UNION ALL); input i's column j feeds
+// Cols[j]. All inputs have the types of Cols (the analyzer casts).
+type Union struct {
+	Inputs []Plan
+	Cols   []*Column
+}
+
+func (p *Union) Output() []*Column { return p.Cols }
+func (p *Union) Children() []Plan  { return p.Inputs }
+func (p *Union) WithChildren(c []Plan) Plan {
+	return &Union{Inputs: c, Cols: p.Cols}
+}
+func (p *Union) String() string { return "Union [" + joinCols(p.Cols) + "]" }
+
+func joinCols(cs []*Column) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = c.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Format renders a plan tree in Spark's style.
+func Format(p Plan) string {
+	var b strings.Builder
+	var rec func(p Plan, prefix string, last bool, root bool)
+	rec = func(p Plan, prefix string, last bool, root bool) {
+		if root {
+			b.WriteString(p.String() + "\n")
+		} else {
+			conn := ":- "
+			if last {
+				conn = "+- "
+			}
+			b.WriteString(prefix + conn + p.String() + "\n")
+			if last {
+				prefix += "   "
+			} else {
+				prefix += ":  "
+			}
+		}
+		ch := p.Children()
+		for i, c := range ch {
+			rec(c, prefix, i == len(ch)-1, false)
+		}
+	}
+	rec(p, "", true, true)
+	return b.String()
+}

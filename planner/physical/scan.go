@@ -1,0 +1,119 @@
+package physical
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/gluten-go/gluten-go/columnar/expr"
+	"github.com/gluten-go/gluten-go/operators"
+	"github.com/gluten-go/gluten-go/planner/conf"
+	"github.com/gluten-go/gluten-go/planner/logical"
+)
+
+func compileAll(es []logical.Expr, input []*logical.Column) ([]expr.Expr, error) {
+	out := make([]expr.Expr, len(es))
+	for i, e := range es {
+		c, err := logical.Compile(e, input)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	return out, nil
+}
+
+func (p *Planner) scan(x *logical.Scan) (operators.Node, error) {
+	req := operators.ScanRequest{
+		Columns:           x.Indices,
+		Parallelism:       int(p.cfg.Int(conf.DefaultParallelism)),
+		MaxPartitionBytes: p.cfg.Size(conf.FilesMaxPartitionBytes),
+		OpenCostBytes:     p.cfg.Size(conf.FilesOpenCostInBytes),
+	}
+	var filters []string
+	for _, f := range x.Filters {
+		filters = append(filters, f.String())
+		if p.cfg.Bool(conf.ParquetFilterPushdown) {
+			if pp, ok := prunePredicate(f, x); ok {
+				req.Prune = append(req.Prune, pp)
+			}
+		}
+	}
+	return operators.NewScan(p.ctx, x.Table.Name, x.Table.Source, req, labels(x.Cols), filters)
+}
+
+// prunePredicate converts "column op literal" (of the column's type) into a
+// pruning predicate on the table's column.
+func prunePredicate(e logical.Expr, s *logical.Scan) (operators.PrunePredicate, bool) {
+	col := func(x logical.Expr) (int, arrow.DataType, bool) {
+		r, ok := x.(*logical.ColumnRef)
+		if !ok {
+			return 0, nil, false
+		}
+		for i, c := range s.Cols {
+			if c.ID == r.Col.ID {
+				return s.Indices[i], c.Type, true
+			}
+		}
+		return 0, nil, false
+	}
+	switch x := e.(type) {
+	case *logical.Call:
+		switch x.Op {
+		case logical.OpIsNull, logical.OpIsNotNull:
+			if idx, _, ok := col(x.Args[0]); ok {
+				op := operators.PruneIsNull
+				if x.Op == logical.OpIsNotNull {
+					op = operators.PruneIsNotNull
+				}
+				return operators.PrunePredicate{Column: idx, Op: op}, true
+			}
+		case logical.OpEq, logical.OpLt, logical.OpLtEq, logical.OpGt, logical.OpGtEq:
+			l, r := x.Args[0], x.Args[1]
+			op := x.Op
+			if _, isLit := l.(*logical.Literal); isLit {
+				l, r = r, l
+				op = flip(op)
+			}
+			idx, t, ok := col(l)
+			lit, isLit := r.(*logical.Literal)
+			if !ok || !isLit || lit.Value == nil || !arrow.TypeEqual(t, lit.Typ) {
+				return operators.PrunePredicate{}, false
+			}
+			return operators.PrunePredicate{Column: idx, Op: pruneOp(op), Value: lit.Value}, true
+		}
+	case *logical.InList:
+		idx, t, ok := col(x.Arg)
+		if !ok || x.Negated || !arrow.TypeEqual(t, x.Arg.Type()) {
+			return operators.PrunePredicate{}, false
+		}
+		return operators.PrunePredicate{Column: idx, Op: operators.PruneIn, Value: x.Values}, true
+	}
+	return operators.PrunePredicate{}, false
+}
+
+func flip(op logical.Op) logical.Op {
+	switch op {
+	case logical.OpLt:
+		return logical.OpGt
+	case logical.OpLtEq:
+		return logical.OpGtEq
+	case logical.OpGt:
+		return logical.OpLt
+	case logical.OpGtEq:
+		return logical.OpLtEq
+	}
+	return op
+}
+
+func pruneOp(op logical.Op) operators.PruneOp {
+	switch op {
+	case logical.OpLt:
+		return operators.PruneLt
+	case logical.OpLtEq:
+		return operators.PruneLtEq
+	case logical.OpGt:
+		return operators.PruneGt
+	case logical.OpGtEq:
+		return operators.PruneGtEq
+	}
+	return operators.PruneEq
+}
