@@ -1,0 +1,388 @@
+// Package engine is gluten-go's public face: open an Engine, register
+// Parquet and in-memory Arrow tables, and run Spark SQL over them, getting
+// Arrow record batches back.
+//
+//	eng, err := engine.Open(engine.WithConfig(map[string]string{"spark.sql.shuffle.partitions": "8"}))
+//	...
+//	defer eng.Close()
+//	if err := eng.RegisterParquet("lineitem", "/data/tpch/lineitem"); err != nil { ... }
+//	rdr, err := eng.Query(ctx, "SELECT l_returnflag, count(*) FROM lineitem GROUP BY l_returnflag")
+//	...
+//	defer rdr.Release()
+//	for rdr.Next() { batch := rdr.RecordBatch(); ... }
+//	if err := rdr.Err(); err != nil { ... }
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/gluten-go/gluten-go/columnar"
+	"github.com/gluten-go/gluten-go/operators"
+	"github.com/gluten-go/gluten-go/planner"
+	"github.com/gluten-go/gluten-go/planner/conf"
+	"github.com/gluten-go/gluten-go/planner/logical"
+	"github.com/gluten-go/gluten-go/resource"
+)
+
+// Engine runs SQL over registered tables. It is safe for concurrent use;
+// queries share its pool of task slots.
+type Engine struct {
+	cfg    *conf.Config
+	alloc  memory.Allocator
+	pool   *resource.Pool
+	logger *slog.Logger
+
+	mu     sync.RWMutex
+	tables map[string]*logical.Table
+	closed atomic.Bool
+}
+
+// Option configures Open.
+type Option func(*options) error
+
+type options struct {
+	settings map[string]string
+	alloc    memory.Allocator
+	logger   *slog.Logger
+}
+
+// WithConfig sets configuration keys (Spark's and Gluten's names, see
+// package conf). Later options override earlier ones.
+func WithConfig(settings map[string]string) Option {
+	return func(o *options) error {
+		for k, v := range settings {
+			o.settings[k] = v
+		}
+		return nil
+	}
+}
+
+// WithConf sets one configuration key.
+func WithConf(key, value string) Option {
+	return func(o *options) error {
+		o.settings[key] = value
+		return nil
+	}
+}
+
+// WithAllocator makes every Arrow buffer of every query come from alloc
+// (tests pass a memory.CheckedAllocator). The default is
+// memory.DefaultAllocator.
+func WithAllocator(alloc memory.Allocator) Option {
+	return func(o *options) error {
+		if alloc == nil {
+			return errors.New("engine: nil allocator")
+		}
+		o.alloc = alloc
+		return nil
+	}
+}
+
+// WithLogger sets the logger (log/slog); the default discards everything.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		o.logger = l
+		return nil
+	}
+}
+
+// Open returns an engine. Configuration errors (an unknown key under
+// spark.gluten. or spark.sql., a malformed value) are reported here.
+func Open(opts ...Option) (*Engine, error) {
+	o := &options{settings: map[string]string{}, alloc: memory.DefaultAllocator}
+	for _, opt := range opts {
+		if err := opt(o); err != nil {
+			return nil, err
+		}
+	}
+	cfg, err := conf.New(o.settings)
+	if err != nil {
+		return nil, err
+	}
+	logger := o.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	for _, k := range cfg.Ignored() {
+		logger.Debug("configuration key is not used by gluten-go", "key", k)
+	}
+	slots := int(cfg.Int(conf.LocalCores))
+	if slots <= 0 {
+		slots = runtime.NumCPU()
+	}
+	return &Engine{
+		cfg:    cfg,
+		alloc:  o.alloc,
+		pool:   resource.NewPool(slots),
+		logger: logger,
+		tables: map[string]*logical.Table{},
+	}, nil
+}
+
+// Config returns the engine's configuration.
+func (e *Engine) Config() *conf.Config { return e.cfg }
+
+// Close releases the registered in-memory tables. Queries still running
+// must be released first.
+func (e *Engine) Close() error {
+	if !e.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, t := range e.tables {
+		if m, ok := t.Source.(*operators.MemSource); ok {
+			m.Release()
+		}
+	}
+	e.tables = map[string]*logical.Table{}
+	return nil
+}
+
+var errClosed = errors.New("engine: closed")
+
+func validTableName(name string) error {
+	if name == "" {
+		return errors.New("engine: empty table name")
+	}
+	for _, r := range name {
+		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return fmt.Errorf("engine: table name %q: use letters, digits and underscores", name)
+		}
+	}
+	return nil
+}
+
+func (e *Engine) register(name string, src operators.TableSource) error {
+	if e.closed.Load() {
+		return errClosed
+	}
+	if err := validTableName(name); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	key := strings.ToLower(name)
+	if old, ok := e.tables[key]; ok {
+		if m, ok := old.Source.(*operators.MemSource); ok {
+			m.Release()
+		}
+	}
+	e.tables[key] = &logical.Table{Name: name, Source: src}
+	return nil
+}
+
+// RegisterParquet registers a table stored as Parquet: path is a file, a
+// directory of files, or a glob. The schema is read now; the files are
+// listed again by each query.
+func (e *Engine) RegisterParquet(name, path string) error {
+	src, err := operators.NewParquetSource(path)
+	if err != nil {
+		return fmt.Errorf("table %s: %w", name, err)
+	}
+	return e.register(name, src)
+}
+
+// RegisterArrow registers an in-memory table of Arrow batches of the given
+// schema. The engine Retains the batches until the table is replaced or the
+// engine closed.
+func (e *Engine) RegisterArrow(name string, schema *arrow.Schema, batches []arrow.RecordBatch) error {
+	src, err := operators.NewMemSource(schema, batches)
+	if err != nil {
+		return fmt.Errorf("table %s: %w", name, err)
+	}
+	if err := e.register(name, src); err != nil {
+		src.Release()
+		return err
+	}
+	return nil
+}
+
+// Tables lists the registered tables' names, sorted.
+func (e *Engine) Tables() []string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := make([]string, 0, len(e.tables))
+	for _, t := range e.tables {
+		out = append(out, t.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TableSchema returns a registered table's schema.
+func (e *Engine) TableSchema(name string) (*arrow.Schema, bool) {
+	t, ok := e.Table(name)
+	if !ok {
+		return nil, false
+	}
+	return t.Source.Schema(), true
+}
+
+// Table implements the planner's catalog.
+func (e *Engine) Table(name string) (*logical.Table, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	t, ok := e.tables[strings.ToLower(name)]
+	return t, ok
+}
+
+// TableNames implements the planner's catalog.
+func (e *Engine) TableNames() []string { return e.Tables() }
+
+// Query runs a SQL statement and returns its result as a stream of Arrow
+// batches. Parse, analysis and planning errors are returned here; errors
+// while running are reported by the reader's Err. The reader must be
+// Released; releasing it early cancels the query. An EXPLAIN statement
+// returns one row with one string column, "plan". Cancelling ctx stops the
+// query.
+func (e *Engine) Query(ctx context.Context, sql string) (array.RecordReader, error) {
+	if e.closed.Load() {
+		return nil, errClosed
+	}
+	pl, err := planner.Plan(ctx, sql, e, e.cfg)
+	if err != nil {
+		return nil, err
+	}
+	if pl.Explain != nil {
+		text, err := e.explainText(ctx, pl)
+		if err != nil {
+			return nil, err
+		}
+		return textResult(e.alloc, "plan", text)
+	}
+	rs := e.executor().Run(ctx, pl.Physical)
+	return newReader(pl.Physical.Schema(), rs), nil
+}
+
+// Explain returns the physical plan of a query as EXPLAIN prints it.
+func (e *Engine) Explain(ctx context.Context, sql string) (string, error) {
+	if e.closed.Load() {
+		return "", errClosed
+	}
+	pl, err := planner.Plan(ctx, sql, e, e.cfg)
+	if err != nil {
+		return "", err
+	}
+	if pl.Explain == nil {
+		pl.Explain = &planner.ExplainRequest{Mode: planner.ExplainSimple}
+	}
+	return e.explainText(ctx, pl)
+}
+
+func (e *Engine) explainText(ctx context.Context, pl *planner.Planned) (string, error) {
+	if pl.Explain.Mode == planner.ExplainAnalyze {
+		// Run the query to the end, discarding its rows, so that the
+		// operators' metrics are complete.
+		rs := e.executor().Run(ctx, pl.Physical)
+		defer rs.Close()
+		for {
+			b, err := rs.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return "", err
+			}
+			b.Release()
+		}
+	} else {
+		defer operators.ReleasePlan(pl.Physical)
+	}
+	return planner.ExplainText(pl), nil
+}
+
+func (e *Engine) executor() *operators.Executor {
+	return &operators.Executor{Pool: e.pool, Alloc: e.alloc, BatchSize: int(e.cfg.Int(conf.MaxBatchSize))}
+}
+
+// textResult returns a one-column, one-row string result.
+func textResult(alloc memory.Allocator, name, text string) (array.RecordReader, error) {
+	b := array.NewStringBuilder(alloc)
+	defer b.Release()
+	b.Append(text)
+	col := b.NewArray()
+	defer col.Release()
+	schema := arrow.NewSchema([]arrow.Field{{Name: name, Type: columnar.String}}, nil)
+	rec := array.NewRecordBatch(schema, []arrow.Array{col}, 1)
+	defer rec.Release()
+	return array.NewRecordReader(schema, []arrow.RecordBatch{rec})
+}
+
+// reader adapts the executor's result stream to array.RecordReader.
+type reader struct {
+	refs   atomic.Int64
+	schema *arrow.Schema
+	rs     *operators.ResultStream
+	cur    arrow.RecordBatch
+	err    error
+	done   bool
+}
+
+func newReader(schema *arrow.Schema, rs *operators.ResultStream) *reader {
+	r := &reader{schema: schema, rs: rs}
+	r.refs.Store(1)
+	return r
+}
+
+func (r *reader) Retain() { r.refs.Add(1) }
+
+func (r *reader) Release() {
+	if r.refs.Add(-1) == 0 {
+		if r.cur != nil {
+			r.cur.Release()
+			r.cur = nil
+		}
+		r.rs.Close()
+	}
+}
+
+func (r *reader) Schema() *arrow.Schema { return r.schema }
+
+func (r *reader) Next() bool {
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+	if r.done {
+		return false
+	}
+	b, err := r.rs.Next()
+	if err != nil {
+		r.done = true
+		if !errors.Is(err, io.EOF) {
+			r.err = err
+		}
+		r.rs.Close()
+		return false
+	}
+	if !b.Schema().Equal(r.schema) {
+		nb := array.NewRecordBatch(r.schema, b.Columns(), b.NumRows())
+		b.Release()
+		b = nb
+	}
+	r.cur = b
+	return true
+}
+
+func (r *reader) RecordBatch() arrow.RecordBatch { return r.cur }
+
+// Record returns the current batch.
+//
+// Deprecated: use RecordBatch.
+func (r *reader) Record() arrow.RecordBatch { return r.cur }
+
+func (r *reader) Err() error { return r.err }
