@@ -79,8 +79,8 @@ func WithConf(key, value string) Option {
 }
 
 // WithAllocator makes every Arrow buffer of every query come from alloc
-// (tests pass a memory.CheckedAllocator). The default is
-// memory.DefaultAllocator.
+// (tests pass a memory.CheckedAllocator). The default is a process-wide
+// columnar.PoolAllocator, which recycles freed buffers.
 func WithAllocator(alloc memory.Allocator) Option {
 	return func(o *options) error {
 		if alloc == nil {
@@ -102,7 +102,7 @@ func WithLogger(l *slog.Logger) Option {
 // Open returns an engine. Configuration errors (an unknown key under
 // spark.gluten. or spark.sql., a malformed value) are reported here.
 func Open(opts ...Option) (*Engine, error) {
-	o := &options{settings: map[string]string{}, alloc: memory.DefaultAllocator}
+	o := &options{settings: map[string]string{}, alloc: defaultAllocator}
 	for _, opt := range opts {
 		if err := opt(o); err != nil {
 			return nil, err
@@ -386,3 +386,7 @@ func (r *reader) RecordBatch() arrow.RecordBatch { return r.cur }
 func (r *reader) Record() arrow.RecordBatch { return r.cur }
 
 func (r *reader) Err() error { return r.err }
+
+// defaultAllocator is shared by engines opened without WithAllocator: a
+// pool that recycles freed Arrow buffers.
+var defaultAllocator memory.Allocator = columnar.NewPoolAllocator()

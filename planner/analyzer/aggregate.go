@@ -88,12 +88,13 @@ func (g *aggState) addGroup(a *analyzer, e logical.Expr) {
 			return
 		}
 	}
-	name := e.SQL()
-	if r, ok := e.(*logical.ColumnRef); ok {
-		name = r.Col.Name
-	}
 	g.groups = append(g.groups, e)
-	g.groupCols = append(g.groupCols, a.newCol(name, e))
+	if r, ok := e.(*logical.ColumnRef); ok {
+		// A column groups as itself, as in Spark.
+		g.groupCols = append(g.groupCols, r.Col)
+		return
+	}
+	g.groupCols = append(g.groupCols, a.newCol(e.SQL(), e))
 }
 
 func (g *aggState) addAgg(a *analyzer, call *logical.AggCall, name string) *logical.Column {

@@ -826,6 +826,9 @@ func resultType(sig expr.FuncSignature, args []logical.Expr) arrow.DataType {
 // autoName names an unaliased select item as Spark does: a column keeps its
 // name, anything else is named by its SQL text.
 func autoName(ast parser.Expr, e logical.Expr) string {
+	if f, ok := ast.(*parser.FuncCall); ok && f.Star && f.Name == "count" {
+		return "count(1)"
+	}
 	if id, ok := ast.(*parser.Ident); ok {
 		return id.Parts[len(id.Parts)-1]
 	}
