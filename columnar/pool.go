@@ -19,7 +19,7 @@ import (
 // not be used after its last Release (with the Go allocator that mistake is
 // harmless, here it is not).
 type PoolAllocator struct {
-	classes [poolMaxClass + 1]sync.Pool
+	classes  [poolMaxClass + 1]sync.Pool
 	fallback memory.Allocator
 }
 

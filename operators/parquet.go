@@ -129,10 +129,10 @@ func (s *ParquetSource) Plan(ctx context.Context, req ScanRequest) (*ScanPlan, e
 	}
 	plan := &ScanPlan{Files: len(files)}
 	type fileResult struct {
-		splits  []rowGroupSplit
-		rgs     int
-		pruned  int
-		err     error
+		splits []rowGroupSplit
+		rgs    int
+		pruned int
+		err    error
 	}
 	results := make([]fileResult, len(files))
 	var wg sync.WaitGroup
