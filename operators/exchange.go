@@ -8,8 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/gluten-go/gluten-go/columnar"
-	"github.com/gluten-go/gluten-go/columnar/sorting"
+	"github.com/gluten-go/gluten-go/shuffle"
 )
 
 // PartitioningKind is how an exchange distributes rows.
@@ -48,17 +47,16 @@ func (p Partitioning) String() string {
 
 // Exchange moves rows between stages: its child's partitions are the map
 // side, run as the tasks of one stage; its own partitions are the reduce
-// side, read by the tasks of the next. This exchange keeps the map output
-// in memory, as Arrow batches, per map task and reduce partition.
+// side, read by the tasks of the next. The map output is kept by a
+// shuffle.MemoryStore.
 type Exchange struct {
 	base
 	part   Partitioning
 	planID int
 
 	mu           sync.Mutex
+	store        *shuffle.MemoryStore
 	materialized bool
-	out          [][][]arrow.RecordBatch // [map][reduce] -> batches
-	rows, bytes  []int64                 // per reduce partition
 }
 
 // NewExchange returns an exchange of child's rows by part; planID numbers it
@@ -106,24 +104,30 @@ func (e *Exchange) Materialized() bool {
 	return e.materialized
 }
 
+func (e *Exchange) getStore() *shuffle.MemoryStore {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.store == nil {
+		e.store = shuffle.NewMemoryStore(e.NumMapPartitions(), e.part.N)
+	}
+	return e.store
+}
+
 // RunMapTask runs map task m: it executes the child's partition m and keeps
 // its output split by reduce partition. Map tasks may run concurrently.
 func (e *Exchange) RunMapTask(ctx context.Context, m int, task *TaskContext) error {
+	store := e.getStore()
 	in, err := e.children[0].Execute(ctx, m, task)
 	if err != nil {
 		return err
 	}
 	parts := make([][]arrow.RecordBatch, e.part.N)
-	release := func() {
-		for _, bs := range parts {
-			for _, b := range bs {
-				b.Release()
-			}
-		}
+	var splitter *shuffle.HashSplitter
+	if e.part.Kind == HashPartitioning {
+		splitter = shuffle.NewHashSplitter(e.part.Keys, e.part.N)
 	}
-	var hashes []uint64
-	var idx [][]int32
 	seq := 0
+	var total int64
 	err = Drain(ctx, in, func(b arrow.RecordBatch) error {
 		switch e.part.Kind {
 		case SinglePartition:
@@ -135,107 +139,48 @@ func (e *Exchange) RunMapTask(ctx context.Context, m int, task *TaskContext) err
 			seq++
 			parts[r] = append(parts[r], b)
 		case HashPartitioning:
-			n := int(b.NumRows())
-			if cap(hashes) < n {
-				hashes = make([]uint64, n)
-			}
-			hashes = hashes[:n]
-			keys := make([]arrow.Array, len(e.part.Keys))
-			for i, k := range e.part.Keys {
-				keys[i] = b.Column(k)
-			}
-			if err := columnar.HashColumns(keys, hashes); err != nil {
+			split, err := splitter.Split(task.Alloc, b)
+			if err != nil {
 				return err
 			}
-			if idx == nil {
-				idx = make([][]int32, e.part.N)
-			}
-			for r := range idx {
-				idx[r] = idx[r][:0]
-			}
-			N := uint64(e.part.N)
-			for i, h := range hashes {
-				r := h % N
-				idx[r] = append(idx[r], int32(i))
-			}
-			for r, ix := range idx {
-				if len(ix) == 0 {
-					continue
+			for r, s := range split {
+				if s != nil {
+					parts[r] = append(parts[r], s)
 				}
-				if len(ix) == n {
-					b.Retain()
-					parts[r] = append(parts[r], b)
-					continue
-				}
-				t, err := sorting.Take(task.Alloc, b, ix)
-				if err != nil {
-					return err
-				}
-				parts[r] = append(parts[r], t)
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		release()
+		for _, bs := range parts {
+			for _, b := range bs {
+				b.Release()
+			}
+		}
 		return err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.out == nil {
-		e.out = make([][][]arrow.RecordBatch, e.NumMapPartitions())
-		e.rows = make([]int64, e.part.N)
-		e.bytes = make([]int64, e.part.N)
-	}
-	if e.out[m] != nil {
-		release()
-		return fmt.Errorf("exchange: map task %d ran twice", m)
-	}
-	e.out[m] = parts
-	var total int64
-	for r, bs := range parts {
+	for _, bs := range parts {
 		for _, b := range bs {
-			e.rows[r] += b.NumRows()
-			sz := batchBytes(b)
-			e.bytes[r] += sz
-			total += sz
+			total += shuffle.BatchBytes(b)
 		}
+	}
+	if err := store.Commit(m, parts); err != nil {
+		return err
 	}
 	e.metrics.Counter("dataSize").Add(total)
 	return nil
 }
 
-// batchBytes is the size of a batch's buffers.
-func batchBytes(b arrow.RecordBatch) int64 {
-	var n int64
-	for _, c := range b.Columns() {
-		for _, buf := range c.Data().Buffers() {
-			if buf != nil {
-				n += int64(buf.Len())
-			}
-		}
-	}
-	return n
-}
-
 // FinishMap marks the map side complete.
 func (e *Exchange) FinishMap() {
+	e.getStore()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.out == nil {
-		e.out = make([][][]arrow.RecordBatch, e.NumMapPartitions())
-		e.rows = make([]int64, e.part.N)
-		e.bytes = make([]int64, e.part.N)
-	}
 	e.materialized = true
 }
 
 // PartitionSizes returns the rows and bytes of each reduce partition.
-func (e *Exchange) PartitionSizes() (rows, bytes []int64) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]int64(nil), e.rows...), append([]int64(nil), e.bytes...)
-}
+func (e *Exchange) PartitionSizes() (rows, bytes []int64) { return e.getStore().Sizes() }
 
 // Execute implements Node: it reads reduce partition p of the materialized
 // map output.
@@ -243,19 +188,12 @@ func (e *Exchange) Execute(ctx context.Context, p int, task *TaskContext) (Strea
 	if err := checkPartition("exchange", p, e.part.N); err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !e.materialized {
+	if !e.Materialized() {
 		return nil, fmt.Errorf("exchange [plan_id=%d] read before its map stage ran", e.planID)
 	}
-	var bs []arrow.RecordBatch
-	for _, parts := range e.out {
-		if parts != nil {
-			for _, b := range parts[p] {
-				b.Retain()
-				bs = append(bs, b)
-			}
-		}
+	bs, err := e.getStore().Read(p)
+	if err != nil {
+		return nil, err
 	}
 	return &sliceStream{batches: bs}, nil
 }
@@ -264,14 +202,10 @@ func (e *Exchange) Execute(ctx context.Context, p int, task *TaskContext) (Strea
 func (e *Exchange) Release() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, parts := range e.out {
-		for _, bs := range parts {
-			for _, b := range bs {
-				b.Release()
-			}
-		}
+	if e.store != nil {
+		e.store.Release()
+		e.store = nil
 	}
-	e.out = nil
 	e.materialized = false
 }
 

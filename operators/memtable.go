@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/gluten-go/gluten-go/columnar"
+	"github.com/gluten-go/gluten-go/shuffle"
 )
 
 // MemSource is a table of Arrow batches held in memory.
@@ -79,7 +80,7 @@ func (m *MemSource) Plan(ctx context.Context, req ScanRequest) (*ScanPlan, error
 	for i, b := range m.batches {
 		b.Retain()
 		parts[i%n].batches = append(parts[i%n].batches, b)
-		plan.Bytes += batchBytes(b)
+		plan.Bytes += shuffle.BatchBytes(b)
 	}
 	for _, p := range parts {
 		plan.Partitions = append(plan.Partitions, p)
