@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/gluten-go/gluten-go/columnar/agg"
+	"github.com/gluten-go/gluten-go/columnar/sorting"
 )
 
 // AggMode is the phase of a hash aggregation.
@@ -33,6 +34,9 @@ type AggFunc struct {
 	Input int
 	// InputType is the type of the raw values (nil for count(*)).
 	InputType arrow.DataType
+	// Distinct aggregates each group's distinct values only (Complete mode
+	// only: the operator keeps a set of the values seen per group).
+	Distinct bool
 }
 
 // HashAggregate groups rows by key columns and computes aggregates per
@@ -60,6 +64,9 @@ func NewHashAggregate(child Node, mode AggMode, keys []int, funcs []AggFunc, nam
 		fields = append(fields, in.Field(k))
 	}
 	for _, f := range funcs {
+		if f.Distinct && mode != AggComplete {
+			return nil, fmt.Errorf("hash aggregate: DISTINCT %s needs the complete mode", f.Kind)
+		}
 		acc, err := agg.NewAccumulator(f.Kind, f.InputType)
 		if err != nil {
 			return nil, err
@@ -182,6 +189,25 @@ func (s *aggStream) aggregate() (arrow.RecordBatch, error) {
 		}
 		accs[i] = a
 	}
+	// A distinct aggregate passes on only the first occurrence of each
+	// (group, value): a group table over both tells which rows those are.
+	distinct := make([]*distinctFilter, len(h.funcs))
+	defer func() {
+		for _, d := range distinct {
+			if d != nil {
+				d.release()
+			}
+		}
+	}()
+	for i, f := range h.funcs {
+		if f.Distinct {
+			d, err := newDistinctFilter(s.task.Alloc, f.InputType)
+			if err != nil {
+				return nil, err
+			}
+			distinct[i] = d
+		}
+	}
 	var ids []uint32
 	numGroups := 0
 	if table == nil {
@@ -218,6 +244,16 @@ func (s *aggStream) aggregate() (arrow.RecordBatch, error) {
 				}
 			case f.Kind == agg.CountStar:
 				if err := accs[i].Update(ids, numGroups, nil); err != nil {
+					return err
+				}
+			case f.Distinct:
+				fids, vals, err := distinct[i].filter(ids, b.Column(f.Input))
+				if err != nil {
+					return err
+				}
+				err = accs[i].Update(fids, numGroups, vals)
+				vals.Release()
+				if err != nil {
 					return err
 				}
 			default:
@@ -299,3 +335,60 @@ func growAccumulator(a agg.Accumulator, numGroups int, alloc memory.Allocator) e
 	}()
 	return a.Merge(nil, numGroups, states)
 }
+
+// distinctFilter keeps the (group, value) pairs an aggregate has seen.
+type distinctFilter struct {
+	alloc memory.Allocator
+	seen  *agg.GroupTable
+	gids  []int64
+	pair  []uint32
+	sel   []int32
+	fids  []uint32
+}
+
+func newDistinctFilter(alloc memory.Allocator, t arrow.DataType) (*distinctFilter, error) {
+	seen, err := agg.NewGroupTable(alloc, []arrow.DataType{arrow.PrimitiveTypes.Int64, t})
+	if err != nil {
+		return nil, err
+	}
+	return &distinctFilter{alloc: alloc, seen: seen}, nil
+}
+
+// filter returns the group ids and values of the rows whose (group, value)
+// was not seen before; the caller releases the values.
+func (d *distinctFilter) filter(ids []uint32, vals arrow.Array) ([]uint32, arrow.Array, error) {
+	n := len(ids)
+	d.gids = d.gids[:0]
+	for _, id := range ids {
+		d.gids = append(d.gids, int64(id))
+	}
+	b := array.NewInt64Builder(d.alloc)
+	b.AppendValues(d.gids, nil)
+	g := b.NewArray()
+	b.Release()
+	defer g.Release()
+	if cap(d.pair) < n {
+		d.pair = make([]uint32, n)
+	}
+	d.pair = d.pair[:n]
+	before := uint32(d.seen.NumGroups())
+	if err := d.seen.Insert([]arrow.Array{g, vals}, d.pair); err != nil {
+		return nil, nil, err
+	}
+	d.sel, d.fids = d.sel[:0], d.fids[:0]
+	next := before
+	for i, p := range d.pair {
+		if p >= next { // first occurrence: ids are handed out in row order
+			next = p + 1
+			d.sel = append(d.sel, int32(i))
+			d.fids = append(d.fids, ids[i])
+		}
+	}
+	out, err := sorting.TakeArray(d.alloc, vals, d.sel)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d.fids, out, nil
+}
+
+func (d *distinctFilter) release() { d.seen.Release() }

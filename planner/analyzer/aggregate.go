@@ -252,7 +252,10 @@ func (g *aggState) plan(a *analyzer, input logical.Plan) logical.Plan {
 			break
 		}
 	}
-	if distinctArg == nil {
+	if distinctArg == nil || !g.rewritableDistinct() {
+		// No DISTINCT, or DISTINCT over several arguments (or with avg):
+		// the physical plan aggregates in one phase with per-group sets
+		// of distinct values.
 		return &logical.Aggregate{Input: input, Groups: g.groups, GroupCols: g.groupCols, Aggs: g.aggs, AggCols: g.aggCols}
 	}
 	// Inner: group by the groups and the distinct argument, computing the
@@ -319,26 +322,24 @@ func (g *aggState) plan(a *analyzer, input logical.Plan) logical.Plan {
 	return proj
 }
 
-// checkDistinct reports DISTINCT aggregate combinations the rewrite does not
-// handle.
-func (g *aggState) checkDistinct(at parser.Pos) error {
+// rewritableDistinct reports whether the DISTINCT aggregates can be
+// rewritten into two levels of grouping: one distinct argument, and no avg
+// beside it (whose partial state the rewrite does not merge).
+func (g *aggState) rewritableDistinct() bool {
 	var arg logical.Expr
 	for _, c := range g.aggs {
 		if !c.Distinct {
 			continue
 		}
 		if arg != nil && !logical.Equal(arg, c.Arg) {
-			return unsupported(at, "several DISTINCT aggregates over different arguments")
+			return false
 		}
 		arg = c.Arg
 	}
-	if arg == nil {
-		return nil
-	}
 	for _, c := range g.aggs {
 		if !c.Distinct && c.Kind == logical.AggAvg {
-			return unsupported(at, "avg() together with a DISTINCT aggregate")
+			return false
 		}
 	}
-	return nil
+	return true
 }

@@ -98,7 +98,7 @@ func (a *analyzer) expr(e parser.Expr, s *scope, ag *aggState) (logical.Expr, er
 		if x.Try {
 			return nil, unsupported(x.At, "TRY_CAST")
 		}
-		return castTo(arg, t, x.At)
+		return explicitCast(arg, t, x.At)
 	case *parser.FuncCall:
 		if kind, ok := aggFuncs[x.Name]; ok {
 			if ag == nil {
@@ -203,8 +203,18 @@ func or(l, r logical.Expr) logical.Expr {
 	return &logical.Call{Op: logical.OpOr, Args: []logical.Expr{l, r}, Typ: columnar.Boolean}
 }
 
-// castTo converts e to t, or fails when no such cast exists.
+// castTo converts e to t with a cast the analyzer inserts itself (an
+// implicit cast), or fails when there is none.
 func castTo(e logical.Expr, t arrow.DataType, at parser.Pos) (logical.Expr, error) {
+	return convert(e, t, at, expr.ImplicitCast)
+}
+
+// explicitCast converts e to t for a CAST written in the query.
+func explicitCast(e logical.Expr, t arrow.DataType, at parser.Pos) (logical.Expr, error) {
+	return convert(e, t, at, expr.CanCast)
+}
+
+func convert(e logical.Expr, t arrow.DataType, at parser.Pos, allowed func(from, to arrow.DataType) bool) (logical.Expr, error) {
 	if arrow.TypeEqual(e.Type(), t) {
 		return e, nil
 	}
@@ -214,7 +224,7 @@ func castTo(e logical.Expr, t arrow.DataType, at parser.Pos) (logical.Expr, erro
 	if e.Type().ID() == arrow.NULL {
 		return &logical.Cast{Arg: e, To: t}, nil
 	}
-	if !expr.CanCast(e.Type(), t) {
+	if !allowed(e.Type(), t) {
 		return nil, errAt(at, "cannot cast %s from %s to %s", e.SQL(), columnar.TypeName(e.Type()), columnar.TypeName(t))
 	}
 	return &logical.Cast{Arg: e, To: t}, nil
@@ -315,7 +325,7 @@ func (a *analyzer) binary(x *parser.Binary, s *scope, ag *aggState) (logical.Exp
 	case parser.OpConcat:
 		return a.call("concat", []logical.Expr{l, r}, x.At)
 	case parser.OpIntDiv:
-		return nil, unsupported(x.At, "the DIV operator")
+		return a.call("div", []logical.Expr{l, r}, x.At)
 	}
 	return nil, unsupported(x.At, "the bitwise operators &, | and ^")
 }
@@ -686,7 +696,7 @@ func (a *analyzer) caseExpr(x *parser.Case, s *scope, ag *aggState) (logical.Exp
 func commonOf(es []logical.Expr, at parser.Pos, what string) (arrow.DataType, error) {
 	t := arrow.DataType(columnar.Null)
 	for _, e := range es {
-		ct, ok := expr.CommonType(t, e.Type())
+		ct, ok := expr.WiderType(t, e.Type())
 		if !ok {
 			return nil, errAt(at, "%s have incompatible types %s and %s", what, columnar.TypeName(t), columnar.TypeName(e.Type()))
 		}

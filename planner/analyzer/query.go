@@ -173,7 +173,7 @@ func (a *analyzer) union(at parser.Pos, inputs []logical.Plan) (logical.Plan, er
 			return nil, errAt(at, "UNION can only be performed on inputs with the same number of columns, but input %d has %d columns and input 1 has %d", k+2, len(out), len(first))
 		}
 		for i, c := range out {
-			t, ok := expr.CommonType(types[i], c.Type)
+			t, ok := expr.WiderType(types[i], c.Type)
 			if !ok {
 				return nil, errAt(at, "UNION column %d has incompatible types %s and %s", i+1, columnar.TypeName(types[i]), columnar.TypeName(c.Type))
 			}
@@ -531,7 +531,7 @@ func (a *analyzer) selectBlock(sel *parser.Select, orderBy []parser.OrderItem, c
 		if ag == nil {
 			ag = &aggState{}
 		}
-		h, err := a.predicate(sel.Having, s, ag, "HAVING")
+		h, err := a.predicate(a.withAliases(sel.Having, s, items), s, ag, "HAVING")
 		if err != nil {
 			return nil, err
 		}
@@ -550,7 +550,7 @@ func (a *analyzer) selectBlock(sel *parser.Select, orderBy []parser.OrderItem, c
 			return nil, err
 		}
 		if col == nil {
-			e, err := a.expr(o.Expr, s, ag)
+			e, err := a.expr(a.withAliases(o.Expr, s, items), s, ag)
 			if err != nil {
 				return nil, err
 			}
@@ -584,9 +584,6 @@ func (a *analyzer) selectBlock(sel *parser.Select, orderBy []parser.OrderItem, c
 		keys = append(keys, sortKey(col, o))
 	}
 	if ag != nil {
-		if err := ag.checkDistinct(sel.At); err != nil {
-			return nil, err
-		}
 		plan = ag.plan(a, plan)
 		if having != nil {
 			plan = &logical.Filter{Input: plan, Cond: having}

@@ -325,6 +325,11 @@ func (p *Planner) aggregate(x *logical.Aggregate) (operators.Node, error) {
 		keys[i] = i
 	}
 	keyLabels := labels(x.GroupCols)
+	for _, a := range x.Aggs {
+		if a.Distinct {
+			return p.completeAggregate(x, in, keys, keyLabels, argIdx, preCols)
+		}
+	}
 	funcs := make([]operators.AggFunc, len(x.Aggs))
 	var partialNames, partialLabels, partialFns, finalFns []string
 	partialNames = append(partialNames, names(x.GroupCols)...)
@@ -432,4 +437,42 @@ func aggKind(k logical.AggKind) agg.AggKind {
 		return agg.Min
 	}
 	return agg.Max
+}
+
+// completeAggregate plans an aggregation with DISTINCT aggregates over
+// several arguments: the rows are exchanged by the keys and aggregated in one
+// phase, each distinct aggregate keeping a set of the values it has seen per
+// group.
+func (p *Planner) completeAggregate(x *logical.Aggregate, in operators.Node, keys []int, keyLabels []string, argIdx []int, preCols []*logical.Column) (operators.Node, error) {
+	var ex operators.Node
+	var err error
+	if len(keys) > 0 {
+		n := int(p.cfg.Int(conf.ShufflePartitions))
+		ex, err = p.exchange(in, operators.Partitioning{Kind: operators.HashPartitioning, Keys: keys, Labels: keyLabels, N: n})
+	} else {
+		ex, err = p.exchange(in, operators.Partitioning{Kind: operators.SinglePartition})
+	}
+	if err != nil {
+		return nil, err
+	}
+	funcs := make([]operators.AggFunc, len(x.Aggs))
+	var fns []string
+	for i, a := range x.Aggs {
+		var inType arrow.DataType
+		argText := "1"
+		if a.Arg != nil {
+			inType = a.Arg.Type()
+			argText = preCols[argIdx[i]].String()
+		}
+		funcs[i] = operators.AggFunc{Kind: aggKind(a.Kind), Input: argIdx[i], InputType: inType, Distinct: a.Distinct}
+		d := ""
+		if a.Distinct {
+			d = "distinct "
+		}
+		fns = append(fns, a.Kind.String()+"("+d+argText+")")
+	}
+	out := x.Output()
+	return operators.NewHashAggregate(ex, operators.AggComplete, keys, funcs, names(out),
+		fmt.Sprintf("(keys=[%s], functions=[%s], isStreamingAgg=false, output=[%s])",
+			strings.Join(keyLabels, ", "), strings.Join(fns, ", "), strings.Join(labels(out), ", ")))
 }
