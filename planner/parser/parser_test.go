@@ -20,35 +20,41 @@ func equalTrees(a, b any) bool { return diffTrees(a, b) == "" }
 // diffTrees returns the path of the first difference between two ASTs
 // (positions and Literal.Raw ignored), or "".
 func diffTrees(a, b any) string {
-	return diffValues(reflect.ValueOf(a), reflect.ValueOf(b), "tree")
+	if d := diffValues(reflect.ValueOf(a), reflect.ValueOf(b)); d != "" {
+		return "tree" + d
+	}
+	return ""
 }
 
-func diffValues(a, b reflect.Value, path string) string {
+// diffValues returns "" or the path below a and b followed by ": what
+// differs". Paths are built only on the way back from a difference, so deep
+// trees cost linear time.
+func diffValues(a, b reflect.Value) string {
 	if a.IsValid() != b.IsValid() {
-		return path + ": one side missing"
+		return ": one side missing"
 	}
 	if !a.IsValid() {
 		return ""
 	}
 	if a.Type() != b.Type() {
-		return fmt.Sprintf("%s: %v vs %v", path, a.Type(), b.Type())
+		return fmt.Sprintf(": %v vs %v", a.Type(), b.Type())
 	}
 	switch a.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if a.IsNil() || b.IsNil() {
 			if a.IsNil() != b.IsNil() {
-				return path + ": nil vs non-nil"
+				return ": nil vs non-nil"
 			}
 			return ""
 		}
-		return diffValues(a.Elem(), b.Elem(), path)
+		return diffValues(a.Elem(), b.Elem())
 	case reflect.Slice:
 		if a.Len() != b.Len() || a.IsNil() != b.IsNil() {
-			return fmt.Sprintf("%s: length %d vs %d (nil %v vs %v)", path, a.Len(), b.Len(), a.IsNil(), b.IsNil())
+			return fmt.Sprintf(": length %d vs %d (nil %v vs %v)", a.Len(), b.Len(), a.IsNil(), b.IsNil())
 		}
 		for k := 0; k < a.Len(); k++ {
-			if d := diffValues(a.Index(k), b.Index(k), fmt.Sprintf("%s[%d]", path, k)); d != "" {
-				return d
+			if d := diffValues(a.Index(k), b.Index(k)); d != "" {
+				return fmt.Sprintf("[%d]%s", k, d)
 			}
 		}
 		return ""
@@ -64,18 +70,18 @@ func diffValues(a, b reflect.Value, path string) string {
 			if !f.IsExported() {
 				// decimal128.Num and the like: compare as values.
 				if !reflect.DeepEqual(a.Interface(), b.Interface()) {
-					return fmt.Sprintf("%s: %v vs %v", path, a.Interface(), b.Interface())
+					return fmt.Sprintf(": %v vs %v", a.Interface(), b.Interface())
 				}
 				return ""
 			}
-			if d := diffValues(a.Field(k), b.Field(k), path+"."+f.Name); d != "" {
-				return d
+			if d := diffValues(a.Field(k), b.Field(k)); d != "" {
+				return "." + f.Name + d
 			}
 		}
 		return ""
 	}
 	if !reflect.DeepEqual(a.Interface(), b.Interface()) {
-		return fmt.Sprintf("%s: %#v vs %#v", path, a.Interface(), b.Interface())
+		return fmt.Sprintf(": %#v vs %#v", a.Interface(), b.Interface())
 	}
 	return ""
 }
@@ -1107,4 +1113,20 @@ func TestInspect(t *testing.T) {
 	}
 	Inspect(nil, func(Node) bool { t.Fatal("visited nil"); return true })
 	Inspect((*Query)(nil), func(Node) bool { t.Fatal("visited nil *Query"); return true })
+}
+
+func TestDiffTrees(t *testing.T) {
+	a := mustParse(t, "SELECT a + 1 FROM t")
+	b := mustParse(t, "\n  SELECT a+1 FROM t")
+	if d := diffTrees(a, b); d != "" {
+		t.Fatalf("positions should not matter: %s", d)
+	}
+	c := mustParse(t, "SELECT a + 2 FROM t")
+	want := "tree.Body.Items[0].Expr.Right.Value: 1 vs 2"
+	if d := diffTrees(a, c); d != want {
+		t.Fatalf("diff %q, want %q", d, want)
+	}
+	if d := diffTrees(mustParse(t, "SELECT 1.50"), mustParse(t, "SELECT 1.5")); d == "" {
+		t.Fatalf("decimal scale difference not detected")
+	}
 }
