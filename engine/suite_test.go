@@ -5,7 +5,7 @@ package engine_test
 // compared with the expected rows that benchmarks/duckdb's refgen computed
 // with DuckDB. Run it with
 //
-//	go test ./engine -run TestSuite [-suite.run REGEXP]
+//	go test ./engine -run TestSuite [-suite.run REGEXP] [-suite.conf KEY=VALUE,...]
 //
 // Records labelled bug_* show known engine bugs: they are meant to fail until
 // the bug is fixed.
@@ -35,21 +35,24 @@ import (
 	"github.com/gluten-go/gluten-go/engine"
 )
 
-var suiteRun = flag.String("suite.run", "", "run only the suite records whose name (file:line[:label]) matches this regexp")
-
-// suiteSF is the TPC-H scale factor of the suite; refgen uses the same.
-const suiteSF = 0.01
+var (
+	suiteRun  = flag.String("suite.run", "", "run only the suite records whose name (file:line[:label]) matches this regexp")
+	suiteConf = flag.String("suite.conf", "", "also run the suite under this configuration: comma-separated KEY=VALUE pairs (subtest \"custom\")")
+)
 
 // suiteTimeout bounds one record, so that a hanging query fails instead of
 // stalling the test binary.
 const suiteTimeout = 2 * time.Minute
 
-// suiteConfigs are the configurations the whole suite runs under; the
-// answers must not depend on them.
-var suiteConfigs = []struct {
+// suiteConfig is a named engine configuration.
+type suiteConfig struct {
 	name string
 	conf map[string]string
-}{
+}
+
+// suiteConfigs are the configurations the whole suite runs under; the
+// answers must not depend on them.
+var suiteConfigs = []suiteConfig{
 	{"default", nil},
 	{"partitions1_batch7", map[string]string{
 		"spark.sql.shuffle.partitions":           "1",
@@ -74,8 +77,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// suiteTables generates TPC-H SF0.01 and the edge table into a temporary
-// directory (once) and returns the tables' paths.
+// suiteTables generates the suite's dataset (edgedata.GenerateSuite: TPC-H
+// SF0.01 and the edge table) into a temporary directory, once, and returns
+// the tables' paths.
 func suiteTables(t *testing.T) map[string]string {
 	t.Helper()
 	suiteData.once.Do(func() {
@@ -85,20 +89,7 @@ func suiteTables(t *testing.T) map[string]string {
 			return
 		}
 		suiteData.dir = dir
-		tp := filepath.Join(dir, "tpch")
-		if err := tpch.Generate(context.Background(), tpch.Options{SF: suiteSF, Dir: tp}); err != nil {
-			suiteData.err = err
-			return
-		}
-		if err := edgedata.Generate(dir); err != nil {
-			suiteData.err = err
-			return
-		}
-		tables := map[string]string{edgedata.TableName: filepath.Join(dir, edgedata.TableName)}
-		for _, name := range tpch.Tables {
-			tables[name] = filepath.Join(tp, name)
-		}
-		suiteData.tables = tables
+		suiteData.tables, suiteData.err = edgedata.GenerateSuite(context.Background(), dir)
 	})
 	if suiteData.err != nil {
 		t.Fatalf("generating the suite's data: %v", suiteData.err)
@@ -127,8 +118,20 @@ func TestSuite(t *testing.T) {
 		}
 		recs = append(recs, rs...)
 	}
+	configs := suiteConfigs
+	if *suiteConf != "" {
+		conf := map[string]string{}
+		for _, kv := range strings.Split(*suiteConf, ",") {
+			k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+			if !ok || k == "" {
+				t.Fatalf("-suite.conf: %q is not KEY=VALUE", kv)
+			}
+			conf[k] = v
+		}
+		configs = append(slices.Clone(configs), suiteConfig{"custom", conf})
+	}
 	tables := suiteTables(t)
-	for _, cfg := range suiteConfigs {
+	for _, cfg := range configs {
 		t.Run(cfg.name, func(t *testing.T) {
 			for i := range recs {
 				rec := &recs[i]
@@ -354,5 +357,29 @@ func TestSuiteRender(t *testing.T) {
 	}
 	if _, _, err := runQuery(context.Background(), eng, "SELECT nosuchcolumn"); err == nil || errors.Is(err, context.Canceled) {
 		t.Errorf("want an analysis error, got %v", err)
+	}
+}
+
+// TestSuiteTPCHVerbatim checks that the suite's TPC-H queries are those of
+// package tpch, character for character.
+func TestSuiteTPCHVerbatim(t *testing.T) {
+	recs, err := slt.ParseFile(filepath.Join("testdata", "sql", "tpch_queries.slt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 6} {
+		want, err := tpch.Query(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		label := fmt.Sprintf("tpch_q%d", n)
+		i := slices.IndexFunc(recs, func(r slt.Record) bool { return r.Label == label })
+		if i < 0 {
+			t.Errorf("tpch_queries.slt has no record labelled %s", label)
+			continue
+		}
+		if recs[i].SQL != want || recs[i].DuckDB != "" {
+			t.Errorf("%s differs from tpch.Query(%d):\n%s\nwant:\n%s", recs[i].Name(), n, recs[i].SQL, want)
+		}
 	}
 }
