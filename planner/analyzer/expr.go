@@ -1,7 +1,6 @@
 package analyzer
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -97,6 +96,22 @@ func (a *analyzer) expr(e parser.Expr, s *scope, ag *aggState) (logical.Expr, er
 		}
 		if x.Try {
 			return nil, unsupported(x.At, "TRY_CAST")
+		}
+		// TINYINT, SMALLINT and FLOAT values are held as INT and DOUBLE;
+		// the cast narrows the value as Spark's does.
+		switch x.Type.Name {
+		case "tinyint", "smallint":
+			wide, err := explicitCast(arg, columnar.Int64, x.At)
+			if err != nil {
+				return nil, err
+			}
+			return a.call(x.Type.Name, []logical.Expr{wide}, x.At)
+		case "float":
+			wide, err := explicitCast(arg, columnar.Float64, x.At)
+			if err != nil {
+				return nil, err
+			}
+			return a.call("float", []logical.Expr{wide}, x.At)
 		}
 		return explicitCast(arg, t, x.At)
 	case *parser.FuncCall:
@@ -338,15 +353,23 @@ func (a *analyzer) addInterval(d logical.Expr, iv *parser.Interval, sub bool, at
 			return nil, err
 		}
 	}
-	if d.Type().ID() != arrow.DATE32 {
-		return nil, unsupported(at, fmt.Sprintf("adding an interval to a value of type %s (only dates are supported)", columnar.TypeName(d.Type())))
-	}
-	if iv.Micros != 0 {
-		return nil, unsupported(iv.At, "an interval with hours, minutes or seconds added to a date")
-	}
-	months, days := iv.Months, iv.Days
+	months, days, micros := iv.Months, iv.Days, iv.Micros
 	if sub {
-		months, days = -months, -days
+		months, days, micros = -months, -days, -micros
+	}
+	if d.Type().ID() == arrow.DATE32 && micros != 0 {
+		// A date plus hours, minutes or seconds is a timestamp, as in Spark.
+		var err error
+		if d, err = castTo(d, columnar.Timestamp, at); err != nil {
+			return nil, err
+		}
+	}
+	if d.Type().ID() == arrow.TIMESTAMP {
+		return a.call("timestamp_add_interval", []logical.Expr{d, logical.Lit(months, columnar.Int32),
+			logical.Lit(int64(days)*86_400_000_000+micros, columnar.Int64)}, at)
+	}
+	if d.Type().ID() != arrow.DATE32 {
+		return nil, errAt(at, "cannot add an interval to a value of type %s (dates and timestamps only)", columnar.TypeName(d.Type()))
 	}
 	var err error
 	if months != 0 {
