@@ -195,7 +195,7 @@ func (e *Exchange) Execute(ctx context.Context, p int, task *TaskContext) (Strea
 	if err != nil {
 		return nil, err
 	}
-	return &sliceStream{batches: bs}, nil
+	return metered(&sliceStream{batches: bs}, &e.metrics), nil
 }
 
 // Release frees the map output.

@@ -34,6 +34,7 @@ type TaskPanicError struct {
 	Stack []byte
 }
 
+// Error describes the panic.
 func (e *TaskPanicError) Error() string {
 	return fmt.Sprintf("internal error: task panicked: %v", e.Value)
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"github.com/gluten-go/gluten-go/engine"
 )
 
@@ -252,6 +254,10 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer, expl
 		return err
 	}
 	defer rdr.Release()
+	if f.format == "table" && isExplain(sql) {
+		// The plan prints as text, not as a one-cell table.
+		return writePlan(stdout, rdr)
+	}
 	rows, err := writeResult(stdout, rdr, f.format)
 	if err != nil {
 		return err
@@ -270,4 +276,36 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// isExplain reports whether a statement is an EXPLAIN.
+func isExplain(sql string) bool {
+	s := strings.TrimSpace(sql)
+	for strings.HasPrefix(s, "--") || strings.HasPrefix(s, "/*") {
+		if strings.HasPrefix(s, "--") {
+			_, rest, _ := strings.Cut(s, "\n")
+			s = strings.TrimSpace(rest)
+		} else {
+			_, rest, _ := strings.Cut(s, "*/")
+			s = strings.TrimSpace(rest)
+		}
+	}
+	return len(s) >= 7 && strings.EqualFold(s[:7], "explain")
+}
+
+// writePlan prints the text of an EXPLAIN result.
+func writePlan(w io.Writer, rdr array.RecordReader) error {
+	for rdr.Next() {
+		b := rdr.RecordBatch()
+		col, ok := b.Column(0).(*array.String)
+		if !ok {
+			return fmt.Errorf("EXPLAIN returned %s, not text", b.Column(0).DataType())
+		}
+		for i := 0; i < col.Len(); i++ {
+			if _, err := io.WriteString(w, col.Value(i)); err != nil {
+				return err
+			}
+		}
+	}
+	return rdr.Err()
 }

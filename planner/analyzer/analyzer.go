@@ -22,6 +22,7 @@ type Error struct {
 	Msg string
 }
 
+// Error renders "analysis error at line L, column C: msg".
 func (e *Error) Error() string {
 	if e.Pos.IsValid() {
 		return fmt.Sprintf("analysis error at line %d, column %d: %s", e.Pos.Line, e.Pos.Col, e.Msg)

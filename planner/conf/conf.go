@@ -31,6 +31,7 @@ const (
 	KindString
 )
 
+// String names the kind.
 func (k Kind) String() string {
 	switch k {
 	case KindBool:

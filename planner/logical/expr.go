@@ -52,11 +52,22 @@ type ColumnRef struct{ Col *Column }
 // Ref returns a reference to c.
 func Ref(c *Column) *ColumnRef { return &ColumnRef{Col: c} }
 
-func (e *ColumnRef) Type() arrow.DataType       { return e.Col.Type }
-func (e *ColumnRef) Nullable() bool             { return e.Col.Nullable }
-func (e *ColumnRef) String() string             { return e.Col.String() }
-func (e *ColumnRef) SQL() string                { return e.Col.Name }
-func (e *ColumnRef) Children() []Expr           { return nil }
+// Type implements Expr.
+func (e *ColumnRef) Type() arrow.DataType { return e.Col.Type }
+
+// Nullable implements Expr.
+func (e *ColumnRef) Nullable() bool { return e.Col.Nullable }
+
+// String implements Expr.
+func (e *ColumnRef) String() string { return e.Col.String() }
+
+// SQL implements Expr.
+func (e *ColumnRef) SQL() string { return e.Col.Name }
+
+// Children implements Expr.
+func (e *ColumnRef) Children() []Expr { return nil }
+
+// WithChildren implements Expr.
 func (e *ColumnRef) WithChildren(c []Expr) Expr { return e }
 
 // Literal is a constant. Value is in gluten-go's Go representation (see
@@ -69,11 +80,22 @@ type Literal struct {
 // Lit returns a literal.
 func Lit(v any, t arrow.DataType) *Literal { return &Literal{Value: v, Typ: t} }
 
-func (e *Literal) Type() arrow.DataType       { return e.Typ }
-func (e *Literal) Nullable() bool             { return e.Value == nil }
-func (e *Literal) Children() []Expr           { return nil }
+// Type implements Expr.
+func (e *Literal) Type() arrow.DataType { return e.Typ }
+
+// Nullable implements Expr.
+func (e *Literal) Nullable() bool { return e.Value == nil }
+
+// Children implements Expr.
+func (e *Literal) Children() []Expr { return nil }
+
+// WithChildren implements Expr.
 func (e *Literal) WithChildren(c []Expr) Expr { return e }
-func (e *Literal) String() string             { return columnar.FormatValue(e.Value, e.Typ) }
+
+// String implements Expr.
+func (e *Literal) String() string { return columnar.FormatValue(e.Value, e.Typ) }
+
+// SQL implements Expr.
 func (e *Literal) SQL() string {
 	if e.Value == nil {
 		return "NULL"
@@ -138,7 +160,10 @@ type Call struct {
 	NonNull bool
 }
 
+// Type implements Expr.
 func (e *Call) Type() arrow.DataType { return e.Typ }
+
+// Nullable implements Expr.
 func (e *Call) Nullable() bool {
 	if e.NonNull {
 		return false
@@ -164,14 +189,22 @@ func (e *Call) Nullable() bool {
 	}
 	return false
 }
+
+// Children implements Expr.
 func (e *Call) Children() []Expr { return e.Args }
+
+// WithChildren implements Expr.
 func (e *Call) WithChildren(c []Expr) Expr {
 	n := *e
 	n.Args = c
 	return &n
 }
+
+// String implements Expr.
 func (e *Call) String() string { return e.render(Expr.String) }
-func (e *Call) SQL() string    { return e.render(Expr.SQL) }
+
+// SQL implements Expr.
+func (e *Call) SQL() string { return e.render(Expr.SQL) }
 
 func (e *Call) render(f func(Expr) string) string {
 	switch e.Op {
@@ -210,13 +243,24 @@ type Cast struct {
 	To  arrow.DataType
 }
 
-func (e *Cast) Type() arrow.DataType       { return e.To }
-func (e *Cast) Nullable() bool             { return true }
-func (e *Cast) Children() []Expr           { return []Expr{e.Arg} }
+// Type implements Expr.
+func (e *Cast) Type() arrow.DataType { return e.To }
+
+// Nullable implements Expr.
+func (e *Cast) Nullable() bool { return true }
+
+// Children implements Expr.
+func (e *Cast) Children() []Expr { return []Expr{e.Arg} }
+
+// WithChildren implements Expr.
 func (e *Cast) WithChildren(c []Expr) Expr { return &Cast{Arg: c[0], To: e.To} }
+
+// String implements Expr.
 func (e *Cast) String() string {
 	return "cast(" + e.Arg.String() + " as " + columnar.TypeName(e.To) + ")"
 }
+
+// SQL implements Expr.
 func (e *Cast) SQL() string {
 	return "CAST(" + e.Arg.SQL() + " AS " + strings.ToUpper(columnar.TypeName(e.To)) + ")"
 }
@@ -228,16 +272,27 @@ type InList struct {
 	Negated bool
 }
 
+// Type implements Expr.
 func (e *InList) Type() arrow.DataType { return columnar.Boolean }
-func (e *InList) Nullable() bool       { return true }
-func (e *InList) Children() []Expr     { return []Expr{e.Arg} }
+
+// Nullable implements Expr.
+func (e *InList) Nullable() bool { return true }
+
+// Children implements Expr.
+func (e *InList) Children() []Expr { return []Expr{e.Arg} }
+
+// WithChildren implements Expr.
 func (e *InList) WithChildren(c []Expr) Expr {
 	n := *e
 	n.Arg = c[0]
 	return &n
 }
+
+// String implements Expr.
 func (e *InList) String() string { return e.render(e.Arg.String()) }
-func (e *InList) SQL() string    { return e.render(e.Arg.SQL()) }
+
+// SQL implements Expr.
+func (e *InList) SQL() string { return e.render(e.Arg.SQL()) }
 func (e *InList) render(arg string) string {
 	vals := make([]string, len(e.Values))
 	for i, v := range e.Values {
@@ -258,16 +313,27 @@ type Like struct {
 	CaseInsensitive bool
 }
 
+// Type implements Expr.
 func (e *Like) Type() arrow.DataType { return columnar.Boolean }
-func (e *Like) Nullable() bool       { return e.Arg.Nullable() }
-func (e *Like) Children() []Expr     { return []Expr{e.Arg} }
+
+// Nullable implements Expr.
+func (e *Like) Nullable() bool { return e.Arg.Nullable() }
+
+// Children implements Expr.
+func (e *Like) Children() []Expr { return []Expr{e.Arg} }
+
+// WithChildren implements Expr.
 func (e *Like) WithChildren(c []Expr) Expr {
 	n := *e
 	n.Arg = c[0]
 	return &n
 }
+
+// String implements Expr.
 func (e *Like) String() string { return e.render(e.Arg.String()) }
-func (e *Like) SQL() string    { return e.render(e.Arg.SQL()) }
+
+// SQL implements Expr.
+func (e *Like) SQL() string { return e.render(e.Arg.SQL()) }
 func (e *Like) render(arg string) string {
 	kw := " LIKE "
 	if e.CaseInsensitive {
@@ -284,7 +350,10 @@ type Case struct {
 	Typ            arrow.DataType
 }
 
+// Type implements Expr.
 func (e *Case) Type() arrow.DataType { return e.Typ }
+
+// Nullable implements Expr.
 func (e *Case) Nullable() bool {
 	if e.Else == nil || e.Else.Nullable() {
 		return true
@@ -296,6 +365,8 @@ func (e *Case) Nullable() bool {
 	}
 	return false
 }
+
+// Children implements Expr.
 func (e *Case) Children() []Expr {
 	out := make([]Expr, 0, 2*len(e.Conds)+1)
 	for i := range e.Conds {
@@ -306,6 +377,8 @@ func (e *Case) Children() []Expr {
 	}
 	return out
 }
+
+// WithChildren implements Expr.
 func (e *Case) WithChildren(c []Expr) Expr {
 	n := &Case{Typ: e.Typ}
 	for i := range e.Conds {
@@ -317,8 +390,12 @@ func (e *Case) WithChildren(c []Expr) Expr {
 	}
 	return n
 }
+
+// String implements Expr.
 func (e *Case) String() string { return e.render(Expr.String) }
-func (e *Case) SQL() string    { return e.render(Expr.SQL) }
+
+// SQL implements Expr.
+func (e *Case) SQL() string { return e.render(Expr.SQL) }
 func (e *Case) render(f func(Expr) string) string {
 	var b strings.Builder
 	b.WriteString("CASE")
@@ -359,14 +436,21 @@ type AggCall struct {
 	Typ      arrow.DataType
 }
 
+// Type implements Expr.
 func (e *AggCall) Type() arrow.DataType { return e.Typ }
-func (e *AggCall) Nullable() bool       { return e.Kind != AggCount && e.Kind != AggCountStar }
+
+// Nullable implements Expr.
+func (e *AggCall) Nullable() bool { return e.Kind != AggCount && e.Kind != AggCountStar }
+
+// Children implements Expr.
 func (e *AggCall) Children() []Expr {
 	if e.Arg == nil {
 		return nil
 	}
 	return []Expr{e.Arg}
 }
+
+// WithChildren implements Expr.
 func (e *AggCall) WithChildren(c []Expr) Expr {
 	n := *e
 	if len(c) > 0 {
@@ -374,8 +458,12 @@ func (e *AggCall) WithChildren(c []Expr) Expr {
 	}
 	return &n
 }
+
+// String implements Expr.
 func (e *AggCall) String() string { return e.render(Expr.String) }
-func (e *AggCall) SQL() string    { return e.render(Expr.SQL) }
+
+// SQL implements Expr.
+func (e *AggCall) SQL() string { return e.render(Expr.SQL) }
 func (e *AggCall) render(f func(Expr) string) string {
 	if e.Kind == AggCountStar {
 		return "count(1)"

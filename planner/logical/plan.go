@@ -38,9 +38,16 @@ type Scan struct {
 	Filters []Expr
 }
 
-func (p *Scan) Output() []*Column          { return p.Cols }
-func (p *Scan) Children() []Plan           { return nil }
+// Output implements Plan.
+func (p *Scan) Output() []*Column { return p.Cols }
+
+// Children implements Plan.
+func (p *Scan) Children() []Plan { return nil }
+
+// WithChildren implements Plan.
 func (p *Scan) WithChildren(c []Plan) Plan { return p }
+
+// String implements Plan.
 func (p *Scan) String() string {
 	s := "Relation " + p.Table.Name + "[" + joinCols(p.Cols) + "]"
 	if len(p.Filters) > 0 {
@@ -52,10 +59,17 @@ func (p *Scan) String() string {
 // OneRow produces a single row with no columns (SELECT without FROM).
 type OneRow struct{}
 
-func (p *OneRow) Output() []*Column          { return nil }
-func (p *OneRow) Children() []Plan           { return nil }
+// Output implements Plan.
+func (p *OneRow) Output() []*Column { return nil }
+
+// Children implements Plan.
+func (p *OneRow) Children() []Plan { return nil }
+
+// WithChildren implements Plan.
 func (p *OneRow) WithChildren(c []Plan) Plan { return p }
-func (p *OneRow) String() string             { return "OneRowRelation" }
+
+// String implements Plan.
+func (p *OneRow) String() string { return "OneRowRelation" }
 
 // Filter keeps the rows where Cond is true.
 type Filter struct {
@@ -63,11 +77,18 @@ type Filter struct {
 	Cond  Expr
 }
 
+// Output implements Plan.
 func (p *Filter) Output() []*Column { return p.Input.Output() }
-func (p *Filter) Children() []Plan  { return []Plan{p.Input} }
+
+// Children implements Plan.
+func (p *Filter) Children() []Plan { return []Plan{p.Input} }
+
+// WithChildren implements Plan.
 func (p *Filter) WithChildren(c []Plan) Plan {
 	return &Filter{Input: c[0], Cond: p.Cond}
 }
+
+// String implements Plan.
 func (p *Filter) String() string { return "Filter " + p.Cond.String() }
 
 // Project computes Exprs[i] into Cols[i].
@@ -77,11 +98,18 @@ type Project struct {
 	Cols  []*Column
 }
 
+// Output implements Plan.
 func (p *Project) Output() []*Column { return p.Cols }
-func (p *Project) Children() []Plan  { return []Plan{p.Input} }
+
+// Children implements Plan.
+func (p *Project) Children() []Plan { return []Plan{p.Input} }
+
+// WithChildren implements Plan.
 func (p *Project) WithChildren(c []Plan) Plan {
 	return &Project{Input: c[0], Exprs: p.Exprs, Cols: p.Cols}
 }
+
+// String implements Plan.
 func (p *Project) String() string { return "Project [" + NamedExprs(p.Exprs, p.Cols) + "]" }
 
 // NamedExprs renders expressions with their output columns as Spark does:
@@ -108,16 +136,23 @@ type Aggregate struct {
 	AggCols   []*Column
 }
 
+// Output implements Plan.
 func (p *Aggregate) Output() []*Column {
 	out := make([]*Column, 0, len(p.GroupCols)+len(p.AggCols))
 	return append(append(out, p.GroupCols...), p.AggCols...)
 }
+
+// Children implements Plan.
 func (p *Aggregate) Children() []Plan { return []Plan{p.Input} }
+
+// WithChildren implements Plan.
 func (p *Aggregate) WithChildren(c []Plan) Plan {
 	n := *p
 	n.Input = c[0]
 	return &n
 }
+
+// String implements Plan.
 func (p *Aggregate) String() string {
 	aggs := make([]Expr, len(p.Aggs))
 	for i, a := range p.Aggs {
@@ -159,10 +194,17 @@ type Sort struct {
 	Keys  []SortKey
 }
 
-func (p *Sort) Output() []*Column          { return p.Input.Output() }
-func (p *Sort) Children() []Plan           { return []Plan{p.Input} }
+// Output implements Plan.
+func (p *Sort) Output() []*Column { return p.Input.Output() }
+
+// Children implements Plan.
+func (p *Sort) Children() []Plan { return []Plan{p.Input} }
+
+// WithChildren implements Plan.
 func (p *Sort) WithChildren(c []Plan) Plan { return &Sort{Input: c[0], Keys: p.Keys} }
-func (p *Sort) String() string             { return "Sort [" + joinKeys(p.Keys) + "]" }
+
+// String implements Plan.
+func (p *Sort) String() string { return "Sort [" + joinKeys(p.Keys) + "]" }
 
 func joinKeys(ks []SortKey) string {
 	parts := make([]string, len(ks))
@@ -179,11 +221,18 @@ type Limit struct {
 	Offset int64
 }
 
+// Output implements Plan.
 func (p *Limit) Output() []*Column { return p.Input.Output() }
-func (p *Limit) Children() []Plan  { return []Plan{p.Input} }
+
+// Children implements Plan.
+func (p *Limit) Children() []Plan { return []Plan{p.Input} }
+
+// WithChildren implements Plan.
 func (p *Limit) WithChildren(c []Plan) Plan {
 	return &Limit{Input: c[0], N: p.N, Offset: p.Offset}
 }
+
+// String implements Plan.
 func (p *Limit) String() string {
 	if p.Offset > 0 {
 		return fmt.Sprintf("Limit %d, offset %d", p.N, p.Offset)
@@ -198,9 +247,16 @@ type TopN struct {
 	N     int64
 }
 
-func (p *TopN) Output() []*Column          { return p.Input.Output() }
-func (p *TopN) Children() []Plan           { return []Plan{p.Input} }
+// Output implements Plan.
+func (p *TopN) Output() []*Column { return p.Input.Output() }
+
+// Children implements Plan.
+func (p *TopN) Children() []Plan { return []Plan{p.Input} }
+
+// WithChildren implements Plan.
 func (p *TopN) WithChildren(c []Plan) Plan { return &TopN{Input: c[0], Keys: p.Keys, N: p.N} }
+
+// String implements Plan.
 func (p *TopN) String() string {
 	return fmt.Sprintf("TopN %d [%s]", p.N, joinKeys(p.Keys))
 }
@@ -212,11 +268,18 @@ type Union struct {
 	Cols   []*Column
 }
 
+// Output implements Plan.
 func (p *Union) Output() []*Column { return p.Cols }
-func (p *Union) Children() []Plan  { return p.Inputs }
+
+// Children implements Plan.
+func (p *Union) Children() []Plan { return p.Inputs }
+
+// WithChildren implements Plan.
 func (p *Union) WithChildren(c []Plan) Plan {
 	return &Union{Inputs: c, Cols: p.Cols}
 }
+
+// String implements Plan.
 func (p *Union) String() string { return "Union [" + joinCols(p.Cols) + "]" }
 
 func joinCols(cs []*Column) string {

@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/gluten-go/gluten-go/columnar"
 	"github.com/gluten-go/gluten-go/columnar/pqscan"
 )
 
@@ -29,6 +30,9 @@ const scanBatchSize = 32768
 // subsetColumns are the four lineitem columns of the narrow scan (those TPC-H
 // Q6 reads).
 var subsetColumns = []string{"l_quantity", "l_extendedprice", "l_discount", "l_shipdate"}
+
+// scanAlloc is the allocator both readers use (the --alloc flag).
+var scanAlloc memory.Allocator = memory.NewGoAllocator()
 
 // unit is one row group of one file.
 type unit struct {
@@ -43,8 +47,17 @@ func runScan(ctx context.Context, args []string, stdout io.Writer) error {
 	threads := fs.Int("threads", runtime.NumCPU(), "goroutines reading row groups, for both readers")
 	out := fs.String("out", "", "also write the report to this file")
 	dir := fs.String("dir", "", "dataset directory (default: the cache directory)")
+	allocName := fs.String("alloc", "pool", "allocator given to both readers: pool (gluten-go's recycling allocator, the engine's default) or go (arrow-go's GoAllocator)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	switch *allocName {
+	case "pool":
+		scanAlloc = columnar.NewPoolAllocator()
+	case "go":
+		scanAlloc = memory.NewGoAllocator()
+	default:
+		return fmt.Errorf("--alloc %q: use pool or go", *allocName)
 	}
 	if *runs < 1 || *threads < 1 {
 		return fmt.Errorf("--runs and --threads must be at least 1")
@@ -188,7 +201,7 @@ func scanGluten(ctx context.Context, units []unit, cols []int, n int) (int64, er
 			opened[u.file] = f
 		}
 	}
-	alloc := memory.DefaultAllocator
+	alloc := scanAlloc
 	return parallel(ctx, units, n, func(u unit) (int64, error) {
 		r, err := opened[u.file].ReadRowGroup(ctx, alloc, u.rg, cols, scanBatchSize)
 		if err != nil {
@@ -213,7 +226,7 @@ func scanGluten(ctx context.Context, units []unit, cols []int, n int) (int64, er
 // scanArrow reads the units with arrow-go's pqarrow reader, one reader per
 // unit (file.Reader is not documented as safe for concurrent use).
 func scanArrow(ctx context.Context, units []unit, cols []int, n int) (int64, error) {
-	alloc := memory.DefaultAllocator
+	alloc := scanAlloc
 	return parallel(ctx, units, n, func(u unit) (int64, error) {
 		f, err := os.Open(u.file)
 		if err != nil {
