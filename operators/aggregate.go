@@ -3,7 +3,6 @@ package operators
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -136,8 +135,7 @@ type aggStream struct {
 	ctx  context.Context
 	in   Stream
 	task *TaskContext
-	out  arrow.RecordBatch
-	pos  int64
+	out  slicer
 	done bool
 }
 
@@ -148,15 +146,9 @@ func (s *aggStream) Next() (arrow.RecordBatch, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.out = out
+		s.out = slicer{b: out, size: s.task.BatchSize}
 	}
-	if s.out == nil || s.pos >= s.out.NumRows() {
-		return nil, io.EOF
-	}
-	end := min(s.out.NumRows(), s.pos+int64(max(1, s.task.BatchSize)))
-	b := s.out.NewSlice(s.pos, end)
-	s.pos = end
-	return b, nil
+	return s.out.next()
 }
 
 func (s *aggStream) aggregate() (arrow.RecordBatch, error) {
@@ -314,10 +306,7 @@ func (s *aggStream) aggregate() (arrow.RecordBatch, error) {
 
 func (s *aggStream) Close() {
 	s.in.Close()
-	if s.out != nil {
-		s.out.Release()
-		s.out = nil
-	}
+	s.out.release()
 }
 
 // growAccumulator makes a hold numGroups groups without adding input: it

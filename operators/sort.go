@@ -64,8 +64,7 @@ type sortStream struct {
 	ctx  context.Context
 	in   Stream
 	task *TaskContext
-	out  arrow.RecordBatch
-	pos  int64
+	out  slicer
 	done bool
 }
 
@@ -102,22 +101,37 @@ func (st *sortStream) Next() (arrow.RecordBatch, error) {
 		if err != nil {
 			return nil, err
 		}
-		st.out = sorted
+		st.out = slicer{b: sorted, size: st.task.BatchSize}
 	}
-	if st.out == nil || st.pos >= st.out.NumRows() {
-		return nil, io.EOF
-	}
-	end := min(st.out.NumRows(), st.pos+int64(max(1, st.task.BatchSize)))
-	b := st.out.NewSlice(st.pos, end)
-	st.pos = end
-	return b, nil
+	return st.out.next()
 }
 
 func (st *sortStream) Close() {
 	st.in.Close()
-	if st.out != nil {
-		st.out.Release()
-		st.out = nil
+	st.out.release()
+}
+
+// slicer hands out a batch it owns in slices of at most size rows.
+type slicer struct {
+	b    arrow.RecordBatch
+	pos  int64
+	size int
+}
+
+func (s *slicer) next() (arrow.RecordBatch, error) {
+	if s.b == nil || s.pos >= s.b.NumRows() {
+		return nil, io.EOF
+	}
+	end := min(s.b.NumRows(), s.pos+int64(max(1, s.size)))
+	out := s.b.NewSlice(s.pos, end)
+	s.pos = end
+	return out, nil
+}
+
+func (s *slicer) release() {
+	if s.b != nil {
+		s.b.Release()
+		s.b = nil
 	}
 }
 
