@@ -44,25 +44,32 @@ func newArith(op ArithOp, l, r Expr) (Expr, error) {
 		return nil, fmt.Errorf("(%s %s %s): %w", l, op, r, err)
 	}
 	e := &arithExpr{op: op, l: l, r: r, typ: t}
-	if rp, rs, ok := columnar.IsDecimal(t); ok {
-		p1, s1, _ := columnar.IsDecimal(l.DataType())
-		p2, s2, _ := columnar.IsDecimal(r.DataType())
-		d := decPlan{rp: rp}
-		switch op {
-		case Add, Sub, Mod:
-			s := max(s1, s2)
-			d.ka, d.kb = int(s-s1), int(s-s2)
-			d.down = int(s - rs)
-			d.narrow = op != Mod && d.down == 0 && int(p1)+d.ka <= 18 && int(p2)+d.kb <= 18
-		case Mul:
-			d.down = int(s1 + s2 - rs)
-			d.narrow = d.down == 0 && p1 <= 18 && p2 <= 18 && p1+p2 <= rp
-		case Div:
-			d.kdiv = int(rs - s1 + s2)
-		}
-		e.dec = d
+	if t.ID() == arrow.DECIMAL128 {
+		e.dec = newDecPlan(op, l.DataType(), r.DataType(), t)
 	}
 	return e, nil
+}
+
+// newDecPlan fixes the scale bookkeeping of lt op rt with result type t
+// (all decimals).
+func newDecPlan(op ArithOp, lt, rt, t arrow.DataType) decPlan {
+	rp, rs, _ := columnar.IsDecimal(t)
+	p1, s1, _ := columnar.IsDecimal(lt)
+	p2, s2, _ := columnar.IsDecimal(rt)
+	d := decPlan{rp: rp}
+	switch op {
+	case Add, Sub, Mod:
+		s := max(s1, s2)
+		d.ka, d.kb = int(s-s1), int(s-s2)
+		d.down = int(s - rs)
+		d.narrow = op != Mod && d.down == 0 && int(p1)+d.ka <= 18 && int(p2)+d.kb <= 18
+	case Mul:
+		d.down = int(s1 + s2 - rs)
+		d.narrow = d.down == 0 && p1 <= 18 && p2 <= 18 && p1+p2 <= rp
+	case Div:
+		d.kdiv = int(rs - s1 + s2)
+	}
+	return d
 }
 
 func (e *arithExpr) DataType() arrow.DataType { return e.typ }

@@ -107,7 +107,11 @@ func (e *compareExpr) Eval(ctx *Context, batch arrow.RecordBatch) (arrow.Array, 
 	if a != lo {
 		ka, kb = kb, ka
 	}
-	if err := cmpKernel(alloc, e.l.DataType().ID(), lt, a, b, ka, kb, out, n); err != nil {
+	if lo.null() || ro.null() {
+		// <=> with a NULL literal: nullSafeFix below decides every row
+		// from the other side's nullness; there are no values to compare.
+		clear(out)
+	} else if err := cmpKernel(alloc, e.l.DataType().ID(), lt, a, b, ka, kb, out, n); err != nil {
 		values.Release()
 		return nil, err
 	}

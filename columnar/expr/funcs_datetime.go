@@ -19,6 +19,35 @@ func addMonths(days int64, months int64) int64 {
 	return daysFromCivil(ny, nm, min(d, daysInMonth(ny, nm)))
 }
 
+// dateFields are the functions of a DATE giving an INT field.
+var dateFields = []struct {
+	name  string
+	alias []string
+	f     func(days int64) int32
+}{
+	{"year", nil, func(d int64) int32 { y, _, _ := civilFromDays(d); return int32(y) }},
+	{"month", nil, func(d int64) int32 { _, m, _ := civilFromDays(d); return int32(m) }},
+	{"day", []string{"dayofmonth"}, func(d int64) int32 { _, _, dd := civilFromDays(d); return int32(dd) }},
+	{"quarter", nil, func(d int64) int32 { _, m, _ := civilFromDays(d); return int32((m-1)/3 + 1) }},
+	// 1 = Sunday ... 7 = Saturday; 1970-01-01 was a Thursday (5).
+	{"dayofweek", nil, func(d int64) int32 { return int32(floorMod(d+4, 7)) + 1 }},
+	{"dayofyear", nil, func(d int64) int32 { y, m, dd := civilFromDays(d); return int32(dayOfYear(y, m, dd)) }},
+	{"weekofyear", nil, func(d int64) int32 { return int32(isoWeek(d)) }},
+}
+
+// timeFields are the functions of a TIMESTAMP giving a field of the time of
+// day: (micros of the day / unit) % mod.
+var timeFields = []struct {
+	name      string
+	unit, mod int64
+}{
+	{"hour", microsPerHour, 24},
+	{"minute", microsPerMinute, 60},
+	{"second", microsPerSecond, 60},
+}
+
+func timeOfDayField(us, unit, mod int64) int32 { return int32(floorMod(us, microsPerDay) / unit % mod) }
+
 func fitsDate(d int64) bool { return d >= math.MinInt32 && d <= math.MaxInt32 }
 
 func registerDateFunctions() {
@@ -30,21 +59,7 @@ func registerDateFunctions() {
 			return fixedResult(alloc, i32, n, valid, func(i int) (int32, bool) { return f(int64(v.at(i))), true }), nil
 		}
 	}
-	fields := []struct {
-		name  string
-		alias []string
-		f     func(days int64) int32
-	}{
-		{"year", nil, func(d int64) int32 { y, _, _ := civilFromDays(d); return int32(y) }},
-		{"month", nil, func(d int64) int32 { _, m, _ := civilFromDays(d); return int32(m) }},
-		{"day", []string{"dayofmonth"}, func(d int64) int32 { _, _, dd := civilFromDays(d); return int32(dd) }},
-		{"quarter", nil, func(d int64) int32 { _, m, _ := civilFromDays(d); return int32((m-1)/3 + 1) }},
-		// 1 = Sunday ... 7 = Saturday; 1970-01-01 was a Thursday (5).
-		{"dayofweek", nil, func(d int64) int32 { return int32(floorMod(d+4, 7)) + 1 }},
-		{"dayofyear", nil, func(d int64) int32 { y, m, dd := civilFromDays(d); return int32(dayOfYear(y, m, dd)) }},
-		{"weekofyear", nil, func(d int64) int32 { return int32(isoWeek(d)) }},
-	}
-	for _, fd := range fields {
+	for _, fd := range dateFields {
 		register(&fnSpec{name: fd.name, resolve: fixedSig(i32, 1, date), build: simpleBuild(dateField(fd.f))}, fd.alias...)
 	}
 
@@ -52,13 +67,13 @@ func registerDateFunctions() {
 		return func(alloc memory.Allocator, n int, ops []operand, valid *memory.Buffer) (arrow.Array, error) {
 			v, m := opValues[int64](ops[0])
 			return fixedResult(alloc, i32, n, valid, func(i int) (int32, bool) {
-				return int32(floorMod(v[i&m], microsPerDay) / unit % mod), true
+				return timeOfDayField(v[i&m], unit, mod), true
 			}), nil
 		}
 	}
-	register(&fnSpec{name: "hour", resolve: fixedSig(i32, 1, ts), build: simpleBuild(timeField(microsPerHour, 24))})
-	register(&fnSpec{name: "minute", resolve: fixedSig(i32, 1, ts), build: simpleBuild(timeField(microsPerMinute, 60))})
-	register(&fnSpec{name: "second", resolve: fixedSig(i32, 1, ts), build: simpleBuild(timeField(microsPerSecond, 60))})
+	for _, tf := range timeFields {
+		register(&fnSpec{name: tf.name, resolve: fixedSig(i32, 1, ts), build: simpleBuild(timeField(tf.unit, tf.mod))})
+	}
 
 	dateArith := func(f func(d, k int64) int64) kernelFunc {
 		return func(alloc memory.Allocator, n int, ops []operand, valid *memory.Buffer) (arrow.Array, error) {
@@ -80,11 +95,7 @@ func registerDateFunctions() {
 	register(&fnSpec{name: "last_day", resolve: fixedSig(date, 1, date),
 		build: simpleBuild(func(alloc memory.Allocator, n int, ops []operand, valid *memory.Buffer) (arrow.Array, error) {
 			a := intArgOf(ops[0])
-			return fixedResult(alloc, date, n, valid, func(i int) (int32, bool) {
-				y, m, _ := civilFromDays(int64(a.at(i)))
-				r := daysFromCivil(y, m, daysInMonth(y, m))
-				return int32(r), fitsDate(r)
-			}), nil
+			return fixedResult(alloc, date, n, valid, func(i int) (int32, bool) { return lastDay(a.at(i)) }), nil
 		})})
 	// to_date(x): a string, timestamp or date as a date (formats are not
 	// supported).
@@ -97,11 +108,23 @@ func registerDateFunctions() {
 		build: simpleBuild(func(alloc memory.Allocator, n int, ops []operand, valid *memory.Buffer) (arrow.Array, error) {
 			y, m, d := intArgOf(ops[0]), intArgOf(ops[1]), intArgOf(ops[2])
 			return fixedResult(alloc, date, n, valid, func(i int) (int32, bool) {
-				yy, mm, dd := int64(y.at(i)), int(m.at(i)), int(d.at(i))
-				if mm < 1 || mm > 12 || dd < 1 || dd > daysInMonth(yy, mm) || yy < -290000 || yy > 290000 {
-					return 0, false
-				}
-				return int32(daysFromCivil(yy, mm, dd)), true
+				return makeDate(y.at(i), m.at(i), d.at(i))
 			}), nil
 		})})
+}
+
+// makeDate is make_date(y, m, d): NULL for an invalid date.
+func makeDate(y, m, d int32) (int32, bool) {
+	yy, mm, dd := int64(y), int(m), int(d)
+	if mm < 1 || mm > 12 || dd < 1 || dd > daysInMonth(yy, mm) || yy < -290000 || yy > 290000 {
+		return 0, false
+	}
+	return int32(daysFromCivil(yy, mm, dd)), true
+}
+
+// lastDay is last_day(d): the last day of d's month.
+func lastDay(d int32) (int32, bool) {
+	y, m, _ := civilFromDays(int64(d))
+	r := daysFromCivil(y, m, daysInMonth(y, m))
+	return int32(r), fitsDate(r)
 }

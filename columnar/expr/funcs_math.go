@@ -119,6 +119,24 @@ func roundInt(x int64, d int32, halfEven bool) int64 {
 	return int64(m.Uint64())
 }
 
+// doubleFuncs are the DOUBLE -> DOUBLE functions; ok=false gives NULL.
+var doubleFuncs = map[string]func(float64) (float64, bool){
+	"sqrt":  func(x float64) (float64, bool) { return math.Sqrt(x), true },
+	"exp":   func(x float64) (float64, bool) { return math.Exp(x), true },
+	"ln":    func(x float64) (float64, bool) { return math.Log(x), x > 0 },
+	"log10": func(x float64) (float64, bool) { return math.Log10(x), x > 0 },
+	"log2":  func(x float64) (float64, bool) { return math.Log2(x), x > 0 },
+	"signum": func(x float64) (float64, bool) {
+		switch {
+		case x > 0:
+			return 1, true
+		case x < 0:
+			return -1, true
+		}
+		return x, true // 0, -0 and NaN
+	},
+}
+
 func registerMathFunctions() {
 	f64, i64 := columnar.Float64, columnar.Int64
 
@@ -289,27 +307,7 @@ func registerMathFunctions() {
 						rp, _, _ := columnar.IsDecimal(t)
 						v, m := opValues[i128](ops[0])
 						return fixedResult(alloc, t, n, valid, func(i int) (i128, bool) {
-							x := v[i&m]
-							if s == 0 {
-								return x, true
-							}
-							if fits64(x) && s <= 18 {
-								d := int64(pow10u64[s])
-								q := floorDiv(int64(x.lo), d)
-								if ceil && q*d != int64(x.lo) {
-									q++
-								}
-								return from64(q), true
-							}
-							q, r := new(big.Int).QuoRem(bigOf(x), bigPow10(int(s)), new(big.Int))
-							if r.Sign() != 0 && (r.Sign() > 0) == ceil {
-								if ceil {
-									q.Add(q, big.NewInt(1))
-								} else {
-									q.Sub(q, big.NewInt(1))
-								}
-							}
-							return decFromBig(q, rp)
+							return floorCeilDec(v[i&m], s, rp, ceil)
 						}), nil
 					}}, nil
 			}}, alias...)
@@ -324,20 +322,12 @@ func registerMathFunctions() {
 				return fixedResult(alloc, f64, n, valid, func(i int) (float64, bool) { return f(v[i&m]) }), nil
 			})}, alias...)
 	}
-	unaryDouble("sqrt", func(x float64) (float64, bool) { return math.Sqrt(x), true })
-	unaryDouble("exp", func(x float64) (float64, bool) { return math.Exp(x), true })
-	unaryDouble("ln", func(x float64) (float64, bool) { return math.Log(x), x > 0 })
-	unaryDouble("log10", func(x float64) (float64, bool) { return math.Log10(x), x > 0 })
-	unaryDouble("log2", func(x float64) (float64, bool) { return math.Log2(x), x > 0 })
-	unaryDouble("signum", func(x float64) (float64, bool) {
-		switch {
-		case x > 0:
-			return 1, true
-		case x < 0:
-			return -1, true
-		}
-		return x, true // 0, -0 and NaN
-	}, "sign")
+	unaryDouble("sqrt", doubleFuncs["sqrt"])
+	unaryDouble("exp", doubleFuncs["exp"])
+	unaryDouble("ln", doubleFuncs["ln"])
+	unaryDouble("log10", doubleFuncs["log10"])
+	unaryDouble("log2", doubleFuncs["log2"])
+	unaryDouble("signum", doubleFuncs["signum"], "sign")
 
 	binaryDouble := func(name string, f func(a, b float64) (float64, bool), alias ...string) {
 		register(&fnSpec{name: name, resolve: fixedSig(f64, 2, f64, f64),
@@ -396,6 +386,31 @@ func registerMathFunctions() {
 		build: func(_ string, args []Expr, _ arrow.DataType) (Expr, error) { return Arith(Mod, args[0], args[1]) }})
 	register(&fnSpec{name: "pmod", resolve: numPair,
 		build: func(name string, args []Expr, t arrow.DataType) (Expr, error) { return newPmod(name, args, t) }})
+}
+
+// floorCeilDec is floor (or ceil) of a decimal of scale s, as a decimal of
+// scale 0 and precision rp.
+func floorCeilDec(x i128, s, rp int32, ceil bool) (i128, bool) {
+	if s == 0 {
+		return x, true
+	}
+	if fits64(x) && s <= 18 {
+		d := int64(pow10u64[s])
+		q := floorDiv(int64(x.lo), d)
+		if ceil && q*d != int64(x.lo) {
+			q++
+		}
+		return from64(q), true
+	}
+	q, r := new(big.Int).QuoRem(bigOf(x), bigPow10(int(s)), new(big.Int))
+	if r.Sign() != 0 && (r.Sign() > 0) == ceil {
+		if ceil {
+			q.Add(q, big.NewInt(1))
+		} else {
+			q.Sub(q, big.NewInt(1))
+		}
+	}
+	return decFromBig(q, rp)
 }
 
 // aliasExpr evaluates an equivalent composed expression under its own name.

@@ -47,21 +47,26 @@ func init() {
 			mo := intArgOf(ops[1])
 			us, um := opValues[int64](ops[2])
 			return fixedResult(alloc, ts, n, valid, func(i int) (int64, bool) {
-				x := t[i&tm]
-				if months := int64(mo.at(i)); months != 0 {
-					days := floorDiv(x, microsPerDay)
-					tod := x - days*microsPerDay
-					days = addMonths(days, months)
-					if days > math.MaxInt64/microsPerDay || days < math.MinInt64/microsPerDay {
-						return 0, false
-					}
-					x = days*microsPerDay + tod
-				}
-				r := x + us[i&um]
-				if (us[i&um] > 0 && r < x) || (us[i&um] < 0 && r > x) {
-					return 0, false // overflow
-				}
-				return r, true
+				return timestampAddInterval(t[i&tm], int64(mo.at(i)), us[i&um])
 			}), nil
 		})})
+}
+
+// timestampAddInterval is x + INTERVAL months MONTHS + micros
+// MICROSECONDS; ok=false on overflow.
+func timestampAddInterval(x, months, micros int64) (int64, bool) {
+	if months != 0 {
+		days := floorDiv(x, microsPerDay)
+		tod := x - days*microsPerDay
+		days = addMonths(days, months)
+		if days > math.MaxInt64/microsPerDay || days < math.MinInt64/microsPerDay {
+			return 0, false
+		}
+		x = days*microsPerDay + tod
+	}
+	r := x + micros
+	if (micros > 0 && r < x) || (micros < 0 && r > x) {
+		return 0, false // overflow
+	}
+	return r, true
 }

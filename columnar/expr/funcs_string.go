@@ -273,7 +273,8 @@ func registerStringFunctions() {
 		},
 		build: simpleBuild(func(alloc memory.Allocator, n int, ops []operand, valid *memory.Buffer) (arrow.Array, error) {
 			v := strArg(ops[0])
-			binary := ops[0].arr != nil && ops[0].arr.DataType().ID() == arrow.BINARY
+			binary := (ops[0].arr != nil && ops[0].arr.DataType().ID() == arrow.BINARY) ||
+				(ops[0].arr == nil && ops[0].lit.DataType().ID() == arrow.BINARY)
 			return fixedResult(alloc, i32, n, valid, func(i int) (int32, bool) {
 				if binary {
 					return int32(len(v.at(i))), true

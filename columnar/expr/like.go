@@ -31,14 +31,61 @@ type likeToken struct {
 }
 
 type likeExpr struct {
-	e               Expr
-	pattern         string
-	escape          rune
+	e       Expr
+	pattern string
+	escape  rune
+	LikeMatcher
+}
+
+// LikeMatcher is a compiled LIKE pattern, matching one string at a time
+// with the semantics of Like (for the row engine, columnar/rowexpr).
+type LikeMatcher struct {
 	caseInsensitive bool
 	kind            likeKind
 	a, b            []byte // the literal parts for the fast paths
 	toks            []likeToken
 	segs            likeSegs // the general matcher
+}
+
+// CompileLike compiles a LIKE pattern as Like does (for ILIKE, pass
+// caseInsensitive; the pattern is lower-cased here).
+func CompileLike(pattern string, escape rune, caseInsensitive bool) (*LikeMatcher, error) {
+	m := &LikeMatcher{caseInsensitive: caseInsensitive}
+	p := pattern
+	if caseInsensitive {
+		p = strings.ToLower(p)
+	}
+	toks, err := compileLike(p, escape)
+	if err != nil {
+		return nil, err
+	}
+	m.toks = toks
+	m.classify()
+	return m, nil
+}
+
+// CaseInsensitive reports whether the pattern is an ILIKE pattern: Match
+// then expects its input lower-cased with AppendLower.
+func (x *LikeMatcher) CaseInsensitive() bool { return x.caseInsensitive }
+
+// Match reports whether s matches the pattern. For a case-insensitive
+// pattern s must already be lower-cased (AppendLower).
+func (x *LikeMatcher) Match(s []byte) bool {
+	switch x.kind {
+	case likeAll:
+		return true
+	case likeExact:
+		return bytes.Equal(s, x.a)
+	case likePrefix:
+		return bytes.HasPrefix(s, x.a)
+	case likeSuffix:
+		return bytes.HasSuffix(s, x.a)
+	case likeContains:
+		return bytes.Contains(s, x.a)
+	case likeBoth:
+		return len(s) >= len(x.a)+len(x.b) && bytes.HasPrefix(s, x.a) && bytes.HasSuffix(s, x.b)
+	}
+	return x.segs.match(s)
 }
 
 func newLike(e Expr, pattern string, escape rune, caseInsensitive bool) (Expr, error) {
@@ -48,18 +95,11 @@ func newLike(e Expr, pattern string, escape rune, caseInsensitive bool) (Expr, e
 	if e.DataType().ID() != arrow.STRING && e.DataType().ID() != arrow.NULL {
 		return nil, typeErr("%s LIKE %s: %s is %s, not string", e, pattern, e, typeName(e.DataType()))
 	}
-	x := &likeExpr{e: e, pattern: pattern, escape: escape, caseInsensitive: caseInsensitive}
-	p := pattern
-	if caseInsensitive {
-		p = strings.ToLower(p)
-	}
-	toks, err := compileLike(p, escape)
+	m, err := CompileLike(pattern, escape, caseInsensitive)
 	if err != nil {
 		return nil, fmt.Errorf("%s LIKE %s: %w", e, pattern, err)
 	}
-	x.toks = toks
-	x.classify()
-	return x, nil
+	return &likeExpr{e: e, pattern: pattern, escape: escape, LikeMatcher: *m}, nil
 }
 
 // compileLike splits a pattern into tokens, resolving escapes as Spark does:
@@ -104,7 +144,7 @@ func compileLike(p string, escape rune) ([]likeToken, error) {
 	return toks, nil
 }
 
-func (x *likeExpr) classify() {
+func (x *LikeMatcher) classify() {
 	t := x.toks
 	kinds := make([]byte, len(t))
 	for i, tk := range t {
