@@ -123,7 +123,7 @@ func (h *HashAggregate) NumPartitions() int { return h.children[0].NumPartitions
 
 // Execute implements Node.
 func (h *HashAggregate) Execute(ctx context.Context, p int, task *TaskContext) (Stream, error) {
-	in, err := h.children[0].Execute(ctx, p, task)
+	in, err := executeColumnar(h.children[0], ctx, p, task)
 	if err != nil {
 		return nil, err
 	}

@@ -117,7 +117,7 @@ func (e *Exchange) getStore() *shuffle.MemoryStore {
 // its output split by reduce partition. Map tasks may run concurrently.
 func (e *Exchange) RunMapTask(ctx context.Context, m int, task *TaskContext) error {
 	store := e.getStore()
-	in, err := e.children[0].Execute(ctx, m, task)
+	in, err := executeColumnar(e.children[0], ctx, m, task)
 	if err != nil {
 		return err
 	}

@@ -22,8 +22,9 @@ func visible(n Node) Node {
 }
 
 // ExplainFormatted renders the plan as Spark's EXPLAIN FORMATTED does: an
-// outline with node numbers, then each node's details.
-func ExplainFormatted(root Node) string {
+// outline with node numbers, then each node's details; reason tells why a
+// node fell back to rows ("" for a columnar one).
+func ExplainFormatted(root Node, reason func(Node) string) string {
 	var nodes []Node
 	ids := map[Node]int{}
 	var number func(n Node)
@@ -63,6 +64,11 @@ func ExplainFormatted(root Node) string {
 		if d := strings.TrimSpace(n.Detail()); d != "" {
 			fmt.Fprintf(&b, "Arguments: %s\n", d)
 		}
+		if reason != nil {
+			if r := reason(n); r != "" {
+				fmt.Fprintf(&b, "Fallback reason: %s\n", r)
+			}
+		}
 		b.WriteString("\n")
 	}
 	return b.String()
@@ -98,4 +104,13 @@ func ExplainAnalyze(root Node) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// Describe names a node in one line: its name and detail, shortened.
+func Describe(n Node) string {
+	s := n.Name() + n.Detail()
+	if len(s) > 120 {
+		s = s[:117] + "..."
+	}
+	return s
 }

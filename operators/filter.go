@@ -58,7 +58,7 @@ func (f *Filter) NumPartitions() int { return f.children[0].NumPartitions() }
 
 // Execute implements Node.
 func (f *Filter) Execute(ctx context.Context, p int, task *TaskContext) (Stream, error) {
-	in, err := f.children[0].Execute(ctx, p, task)
+	in, err := executeColumnar(f.children[0], ctx, p, task)
 	if err != nil {
 		return nil, err
 	}

@@ -53,7 +53,7 @@ func (l *Limit) Execute(ctx context.Context, p int, task *TaskContext) (Stream, 
 	if l.n == 0 {
 		return emptyStream{}, nil
 	}
-	in, err := l.children[0].Execute(ctx, p, task)
+	in, err := executeColumnar(l.children[0], ctx, p, task)
 	if err != nil {
 		return nil, err
 	}

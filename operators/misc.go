@@ -33,7 +33,7 @@ func (r *Rename) NumPartitions() int { return r.children[0].NumPartitions() }
 
 // Execute implements Node.
 func (r *Rename) Execute(ctx context.Context, p int, task *TaskContext) (Stream, error) {
-	in, err := r.children[0].Execute(ctx, p, task)
+	in, err := executeColumnar(r.children[0], ctx, p, task)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package operators
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync/atomic"
@@ -12,7 +13,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// Node is a physical plan node.
+// Node is a physical plan node: columnar (a ColumnarNode, producing Arrow
+// record batches) or row-based (a RowNode, producing rows, as the fallback
+// operators do).
 type Node interface {
 	// Name is the operator's name as EXPLAIN prints it (Gluten's Transformer
 	// names for columnar operators, Spark's names for row operators).
@@ -21,25 +24,44 @@ type Node interface {
 	// leading space where Spark prints one ("Filter (a > 1)" but
 	// "HashAggregate(keys=...)").
 	Detail() string
-	// Schema is the schema of the batches the node produces.
+	// Schema is the schema of the batches or rows the node produces.
 	Schema() *arrow.Schema
 	// Children returns the inputs.
 	Children() []Node
 	// NumPartitions is the number of output partitions.
 	NumPartitions() int
-	// Execute starts producing output partition p for a task. No work is done
-	// before the first Next. The stream must be closed.
-	Execute(ctx context.Context, p int, task *TaskContext) (Stream, error)
 	// Metrics returns the node's metrics, summed over its tasks.
 	Metrics() *Metrics
+}
+
+// ColumnarNode is a node that produces Arrow record batches.
+type ColumnarNode interface {
+	Node
+	// Execute starts producing output partition p for a task. No work is
+	// done before the first Next. The stream must be closed.
+	Execute(ctx context.Context, p int, task *TaskContext) (Stream, error)
+}
+
+// IsColumnar reports whether n produces Arrow batches.
+func IsColumnar(n Node) bool {
+	_, ok := n.(ColumnarNode)
+	return ok
+}
+
+// executeColumnar starts partition p of a node that must be columnar.
+func executeColumnar(n Node, ctx context.Context, p int, task *TaskContext) (Stream, error) {
+	c, ok := n.(ColumnarNode)
+	if !ok {
+		return nil, fmt.Errorf("internal error: %s produces rows where batches are needed (a missing RowToColumnar)", n.Name())
+	}
+	return c.Execute(ctx, p, task)
 }
 
 // Stream is a sequence of record batches.
 type Stream interface {
 	// Next returns the next batch, owned by the caller, or io.EOF after the
-	// last one. Batches may have zero rows only when the schema has no
-	// columns... callers must not rely on that; empty batches are skipped by
-	// well-behaved operators.
+	// last one. Operators skip empty batches, but callers must not rely on
+	// every batch having rows.
 	Next() (arrow.RecordBatch, error)
 	// Close frees everything the stream holds. It is safe to call twice.
 	Close()

@@ -50,7 +50,7 @@ func (p *Project) NumPartitions() int { return p.children[0].NumPartitions() }
 
 // Execute implements Node.
 func (p *Project) Execute(ctx context.Context, part int, task *TaskContext) (Stream, error) {
-	in, err := p.children[0].Execute(ctx, part, task)
+	in, err := executeColumnar(p.children[0], ctx, part, task)
 	if err != nil {
 		return nil, err
 	}

@@ -145,6 +145,7 @@ type Scan struct {
 	labels  []string // output columns as name#id
 	filters []string // data filters as EXPLAIN prints them
 	planned *ScanPlan
+	vanilla bool
 }
 
 // NewScan returns a scan of the table named table reading req.Columns of
@@ -173,7 +174,20 @@ func NewScan(ctx context.Context, table string, source TableSource, req ScanRequ
 }
 
 // Name implements Node.
-func (s *Scan) Name() string { return "FileScanTransformer" }
+func (s *Scan) Name() string {
+	if s.vanilla {
+		return "FileScan"
+	}
+	return "FileScanTransformer"
+}
+
+// Vanilla reports whether the scan is vanilla Spark's FileScan (see
+// SetVanilla).
+func (s *Scan) Vanilla() bool { return s.vanilla }
+
+// SetVanilla names the scan as vanilla Spark's FileScan, for a scan that
+// falls back: it reads the same batches, for row operators above it.
+func (s *Scan) SetVanilla(v bool) { s.vanilla = v }
 
 // Detail implements Node.
 func (s *Scan) Detail() string {

@@ -140,7 +140,7 @@ func (x *Executor) run(ctx context.Context, stages []*Stage, chans []chan arrow.
 		mu.Unlock()
 		defer close(chans[p])
 		task, _ := x.newTask(result.ID, p)
-		s, err := result.Root.Execute(ctx, p, task)
+		s, err := executeColumnar(result.Root, ctx, p, task)
 		if err != nil {
 			return err
 		}

@@ -52,7 +52,7 @@ func (s *Sort) NumPartitions() int { return s.children[0].NumPartitions() }
 
 // Execute implements Node.
 func (s *Sort) Execute(ctx context.Context, p int, task *TaskContext) (Stream, error) {
-	in, err := s.children[0].Execute(ctx, p, task)
+	in, err := executeColumnar(s.children[0], ctx, p, task)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ func (t *TopN) NumPartitions() int { return t.children[0].NumPartitions() }
 
 // Execute implements Node.
 func (t *TopN) Execute(ctx context.Context, p int, task *TaskContext) (Stream, error) {
-	in, err := t.children[0].Execute(ctx, p, task)
+	in, err := executeColumnar(t.children[0], ctx, p, task)
 	if err != nil {
 		return nil, err
 	}

@@ -52,7 +52,7 @@ func (u *Union) NumPartitions() int {
 func (u *Union) Execute(ctx context.Context, p int, task *TaskContext) (Stream, error) {
 	for _, c := range u.children {
 		if n := c.NumPartitions(); p < n {
-			in, err := c.Execute(ctx, p, task)
+			in, err := executeColumnar(c, ctx, p, task)
 			if err != nil {
 				return nil, err
 			}

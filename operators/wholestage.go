@@ -39,29 +39,28 @@ func (w *WholeStage) NumPartitions() int { return w.children[0].NumPartitions() 
 
 // Execute implements Node.
 func (w *WholeStage) Execute(ctx context.Context, p int, task *TaskContext) (Stream, error) {
-	return w.children[0].Execute(ctx, p, task)
+	return executeColumnar(w.children[0], ctx, p, task)
 }
 
 // Explain renders a physical plan as Spark prints it: one operator a line,
-// children under "+- " and ":- ", operators fused into a whole stage
-// prefixed with "*(id) ".
+// children under "+- " and ":- ", operators fused into a whole-stage
+// pipeline prefixed with "*(id) ". Row operators, transitions and exchanges
+// are not part of a pipeline and carry no id.
 func Explain(root Node) string {
 	var b strings.Builder
 	var rec func(n Node, prefix string, conn string, stage int)
 	rec = func(n Node, prefix string, conn string, stage int) {
-		if w, ok := n.(*WholeStage); ok {
-			rec(w.children[0], prefix, conn, w.id)
+		switch x := n.(type) {
+		case *WholeStage:
+			rec(x.children[0], prefix, conn, x.id)
+			return
+		case *Rename:
+			rec(x.children[0], prefix, conn, stage)
 			return
 		}
-		if r, ok := n.(*Rename); ok {
-			rec(r.children[0], prefix, conn, stage)
-			return
-		}
-		if _, ok := n.(*Exchange); ok {
-			stage = 0
-		}
+		inPipeline := stage > 0 && inPipelineOp(n)
 		line := n.Name() + n.Detail()
-		if stage > 0 {
+		if inPipeline {
 			line = fmt.Sprintf("*(%d) %s", stage, line)
 		}
 		b.WriteString(prefix + conn + line + "\n")
@@ -71,21 +70,35 @@ func Explain(root Node) string {
 		case ":- ":
 			prefix += ":  "
 		}
+		childStage := 0
+		if inPipeline {
+			childStage = stage
+		}
 		ch := n.Children()
 		for i, c := range ch {
 			cc := ":- "
 			if i == len(ch)-1 {
 				cc = "+- "
 			}
-			cs := stage
-			if _, ok := n.(*Exchange); ok {
-				cs = 0
-			}
-			rec(c, prefix, cc, cs)
+			rec(c, prefix, cc, childStage)
 		}
 	}
 	rec(root, "", "", 0)
 	return b.String()
+}
+
+// inPipelineOp reports whether n runs inside a whole-stage pipeline: a
+// columnar operator other than an exchange or a RowToColumnar (which feed
+// pipelines without being fused into them) or a vanilla FileScan (which
+// fell back).
+func inPipelineOp(n Node) bool {
+	switch x := n.(type) {
+	case *Exchange, *RowToColumnar:
+		return false
+	case *Scan:
+		return !x.Vanilla()
+	}
+	return IsColumnar(n)
 }
 
 // Walk calls f on n and its descendants, pre-order.

@@ -1,0 +1,453 @@
+package operators
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"math"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/gluten-go/gluten-go/columnar/rowagg"
+	"github.com/gluten-go/gluten-go/columnar/rows"
+)
+
+// RowAggFunc is one aggregate of a RowHashAggregate.
+type RowAggFunc struct {
+	// Func is the aggregate call: a standard aggregate (count, sum, ...), a
+	// row-only one (collect_list, percentile, ...) or a UDAF.
+	Func rowagg.Spec
+	// Input is the input field: for Partial and Complete the field of raw
+	// values (-1 for count(*)), for Final the first of the function's state
+	// fields.
+	Input int
+	// Distinct aggregates each group's distinct values only (Complete mode
+	// only: the operator keeps a set of the values seen per group).
+	Distinct bool
+}
+
+// RowAggFuncOf returns the row twin of a columnar aggregate.
+func RowAggFuncOf(f AggFunc) RowAggFunc {
+	return RowAggFunc{Func: rowagg.SpecOf(f.Kind, f.InputType), Input: f.Input, Distinct: f.Distinct}
+}
+
+// RowHashAggregate groups rows by key fields and computes aggregates per
+// group: the row (fallback) twin of HashAggregate, HashAggregate in
+// EXPLAIN. Its output is the key fields followed by, per aggregate, its
+// state fields (Partial: exactly columnar/agg's state types, so a partial
+// row aggregate feeds a final columnar one and vice versa) or its result
+// (Final, Complete). Groups live in a hash table keyed on the normalized
+// bytes of the key fields (NULL keys group together, -0.0 with 0.0, NaN
+// with NaN), their states on the Go heap; groups come out in order of first
+// appearance. A global aggregate (no keys) over no rows gives one row, as in
+// Spark. Row-only aggregates, UDAFs and DISTINCT run in Complete mode only.
+type RowHashAggregate struct {
+	base
+	mode    AggMode
+	keys    []int // the input's key fields
+	funcs   []RowAggFunc
+	detail  string
+	inL     *rows.Layout
+	outL    *rows.Layout
+	stateOf [][]arrow.DataType // per func: its state types (nil when complete-only)
+	heap    rowHeapMetrics
+}
+
+// NewRowHashAggregate returns an aggregation of child, a row node. keys are
+// the child's key fields (for Final, the first len(keys) fields: key i is
+// field i); names names the output fields; detail is EXPLAIN's text
+// (HashAggregate(keys=[...], functions=[...])).
+func NewRowHashAggregate(child Node, mode AggMode, keys []int, funcs []RowAggFunc, names []string, detail string) (*RowHashAggregate, error) {
+	if mode != AggPartial && mode != AggFinal && mode != AggComplete {
+		return nil, fmt.Errorf("row hash aggregate: unknown mode %d", mode)
+	}
+	in := child.Schema()
+	inL, err := rowLayout("row hash aggregate", in)
+	if err != nil {
+		return nil, err
+	}
+	keyCols := make([]int, len(keys))
+	var fields []arrow.Field
+	for i, k := range keys {
+		if mode == AggFinal {
+			k = i
+		}
+		if k < 0 || k >= in.NumFields() {
+			return nil, fmt.Errorf("row hash aggregate: key column %d out of range", k)
+		}
+		keyCols[i] = k
+		fields = append(fields, in.Field(k))
+	}
+	stateOf := make([][]arrow.DataType, len(funcs))
+	for i, f := range funcs {
+		acc, err := rowagg.New(f.Func)
+		if err != nil {
+			return nil, fmt.Errorf("row hash aggregate: %w", err)
+		}
+		st := acc.StateTypes()
+		stateOf[i] = st
+		name := acc.Name()
+		if f.Distinct && mode != AggComplete {
+			return nil, fmt.Errorf("row hash aggregate: DISTINCT %s needs the complete mode", name)
+		}
+		if st == nil && mode != AggComplete {
+			return nil, fmt.Errorf("row hash aggregate: %s has no partial state: it needs the complete mode", name)
+		}
+		var types []arrow.DataType
+		if mode == AggPartial {
+			types = st
+		} else {
+			types = []arrow.DataType{acc.ResultType()}
+		}
+		switch {
+		case mode == AggFinal:
+			if f.Input < 0 || f.Input+len(st) > in.NumFields() {
+				return nil, fmt.Errorf("row hash aggregate: state columns of %s out of range", name)
+			}
+			for j, t := range st {
+				if !arrow.TypeEqual(in.Field(f.Input+j).Type, t) {
+					return nil, fmt.Errorf("row hash aggregate: state column %d of %s has type %s, want %s", j, name, in.Field(f.Input+j).Type, t)
+				}
+			}
+		case f.Func.UDAF == nil && f.Func.InputType == nil: // count(*)
+		default:
+			if f.Input < 0 || f.Input >= in.NumFields() {
+				return nil, fmt.Errorf("row hash aggregate: input column %d of %s out of range", f.Input, name)
+			}
+			want := f.Func.InputType
+			if f.Func.UDAF != nil {
+				want = f.Func.UDAF.ArgType
+			}
+			if got := in.Field(f.Input).Type; !arrow.TypeEqual(got, want) {
+				return nil, fmt.Errorf("row hash aggregate: input column %d of %s has type %s, want %s", f.Input, name, got, want)
+			}
+		}
+		for _, t := range types {
+			fields = append(fields, arrow.Field{Type: t, Nullable: true})
+		}
+	}
+	if len(names) != len(fields) {
+		return nil, fmt.Errorf("row hash aggregate: %d names for %d output columns", len(names), len(fields))
+	}
+	for i := range fields {
+		fields[i].Name = names[i]
+	}
+	schema := arrow.NewSchema(fields, nil)
+	outL, err := rowLayout("row hash aggregate", schema)
+	if err != nil {
+		return nil, err
+	}
+	h := &RowHashAggregate{mode: mode, keys: keyCols, funcs: funcs, detail: detail, inL: inL, outL: outL, stateOf: stateOf}
+	h.schema = schema
+	h.children = []Node{child}
+	h.heap = newRowHeapMetrics(&h.metrics)
+	return h, nil
+}
+
+// Name implements Node.
+func (h *RowHashAggregate) Name() string { return "HashAggregate" }
+
+// Detail implements Node.
+func (h *RowHashAggregate) Detail() string { return h.detail }
+
+// Mode returns the aggregation phase.
+func (h *RowHashAggregate) Mode() AggMode { return h.mode }
+
+// NumPartitions implements Node.
+func (h *RowHashAggregate) NumPartitions() int { return h.children[0].NumPartitions() }
+
+// ExecuteRows implements RowNode.
+func (h *RowHashAggregate) ExecuteRows(ctx context.Context, p int, task *TaskContext) (RowStream, error) {
+	in, err := executeRows(h.children[0], ctx, p, task)
+	if err != nil {
+		return nil, err
+	}
+	s := &rowAggStream{h: h, ctx: ctx, in: in, gauge: rowHeapGauge{m: h.heap}}
+	return meteredRowStream(s, &h.metrics), nil
+}
+
+type rowAggStream struct {
+	h     *RowHashAggregate
+	ctx   context.Context
+	in    RowStream
+	accs  []rowagg.Accumulator
+	dist  []*rowDistinct // per func: the DISTINCT filter, or nil
+	enc   *rows.KeyEncoder
+	table *rowGroupTable
+	w     *rows.Writer
+	// outCol[i] is the output field of func i's first state or result field.
+	outCol []int
+	groups int
+	next   int
+	done   bool
+	gauge  rowHeapGauge
+}
+
+func (s *rowAggStream) Next() (rows.Row, error) {
+	if !s.done {
+		s.done = true
+		if err := s.aggregate(); err != nil {
+			return nil, err
+		}
+	}
+	if s.next >= s.groups {
+		s.free()
+		return nil, io.EOF
+	}
+	g := uint32(s.next)
+	s.next++
+	return s.emit(g)
+}
+
+// aggregate consumes the input into the groups' states.
+func (s *rowAggStream) aggregate() error {
+	h := s.h
+	s.accs = make([]rowagg.Accumulator, len(h.funcs))
+	s.dist = make([]*rowDistinct, len(h.funcs))
+	s.outCol = make([]int, len(h.funcs))
+	col := len(h.keys)
+	for i, f := range h.funcs {
+		a, err := rowagg.New(f.Func)
+		if err != nil {
+			return err
+		}
+		s.accs[i] = a
+		if f.Distinct {
+			s.dist[i] = newRowDistinct(h.inL, f.Input)
+		}
+		s.outCol[i] = col
+		if h.mode == AggPartial {
+			col += len(h.stateOf[i])
+		} else {
+			col++
+		}
+	}
+	if len(h.keys) > 0 {
+		s.enc = rows.NewKeyEncoder(h.inL, h.keys)
+		s.table = newRowGroupTable()
+	}
+	final := h.mode == AggFinal
+	l := h.inL
+	n := 0
+	for {
+		if err := rowCanceled(s.ctx, &n); err != nil {
+			return err
+		}
+		if n&(rowCheckEvery-1) == 0 {
+			s.gauge.set(s.heapBytes())
+		}
+		r, err := s.in.Next()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return err
+		}
+		var g uint32
+		if s.table != nil {
+			if g, err = s.table.group(s.enc.Encode(r)); err != nil {
+				return err
+			}
+		}
+		for i, a := range s.accs {
+			f := &h.funcs[i]
+			if final {
+				err = a.Merge(g, l, r, f.Input)
+			} else {
+				if d := s.dist[i]; d != nil && !d.first(g, r) {
+					continue
+				}
+				err = a.Update(g, l, r, f.Input)
+			}
+			if err != nil {
+				return fmt.Errorf("row hash aggregate: %w", err)
+			}
+		}
+	}
+	s.in.Close() // the input is spent: let it free what it holds
+	s.groups = 1 // a global aggregate has one group, even over no rows
+	if s.table != nil {
+		s.groups = s.table.len()
+		s.dist = nil // the sets are no longer needed
+	}
+	for _, a := range s.accs {
+		if err := a.Grow(s.groups); err != nil {
+			return fmt.Errorf("row hash aggregate: %w", err)
+		}
+	}
+	s.w = rows.NewWriter(h.outL)
+	s.gauge.set(s.heapBytes())
+	return nil
+}
+
+// emit writes group g's output row.
+func (s *rowAggStream) emit(g uint32) (rows.Row, error) {
+	w := s.w
+	w.Reset()
+	if s.table != nil {
+		kl := s.enc.Layout()
+		key := rows.Row(s.table.key(g))
+		for i := range s.h.keys {
+			w.CopyField(i, kl, key, i)
+		}
+	}
+	partial := s.h.mode == AggPartial
+	for i, a := range s.accs {
+		var err error
+		if partial {
+			err = a.WriteState(g, w, s.outCol[i])
+		} else {
+			err = a.WriteResult(g, w, s.outCol[i])
+		}
+		if err != nil {
+			return nil, fmt.Errorf("row hash aggregate: %w", err)
+		}
+	}
+	return w.Row(), nil
+}
+
+// heapBytes returns the bytes the aggregation holds.
+func (s *rowAggStream) heapBytes() int64 {
+	var n int64
+	for _, a := range s.accs {
+		if a != nil {
+			n += a.MemoryUsage()
+		}
+	}
+	for _, d := range s.dist {
+		if d != nil {
+			n += d.bytes()
+		}
+	}
+	if s.table != nil {
+		n += s.table.bytes()
+	}
+	if s.w != nil {
+		n += int64(cap(s.w.Row()))
+	}
+	return n
+}
+
+// free drops the groups and their states.
+func (s *rowAggStream) free() {
+	s.accs, s.dist, s.table, s.enc, s.w = nil, nil, nil, nil, nil
+	s.groups, s.next = 0, 0
+	s.gauge.release()
+}
+
+func (s *rowAggStream) Close() {
+	s.free()
+	s.in.Close()
+}
+
+// rowGroupTable maps group keys (byte strings) to dense group ids 0, 1, 2,
+// ... in order of first appearance: an open-addressing hash table of group
+// ids over an arena of the keys.
+type rowGroupTable struct {
+	seed   maphash.Seed
+	keys   []byte   // the groups' keys, one after another
+	ends   []int    // end of group g's key in keys
+	hashes []uint64 // group g's key hash
+	slots  []uint32 // group id + 1; 0 is an empty slot
+	mask   uint64
+}
+
+func newRowGroupTable() *rowGroupTable {
+	t := &rowGroupTable{seed: maphash.MakeSeed()}
+	t.slots = make([]uint32, 64)
+	t.mask = 63
+	return t
+}
+
+func (t *rowGroupTable) len() int { return len(t.hashes) }
+
+// key returns group g's key.
+func (t *rowGroupTable) key(g uint32) []byte {
+	start := 0
+	if g > 0 {
+		start = t.ends[g-1]
+	}
+	return t.keys[start:t.ends[g]:t.ends[g]]
+}
+
+// group returns the id of key's group, adding the group when it is new.
+func (t *rowGroupTable) group(key []byte) (uint32, error) {
+	h := maphash.Bytes(t.seed, key)
+	i := h & t.mask
+	for {
+		s := t.slots[i]
+		if s == 0 {
+			break
+		}
+		if g := s - 1; t.hashes[g] == h && bytes.Equal(t.key(g), key) {
+			return g, nil
+		}
+		i = (i + 1) & t.mask
+	}
+	g := len(t.hashes)
+	if g >= math.MaxUint32-1 {
+		return 0, fmt.Errorf("row hash aggregate: more than %d groups", math.MaxUint32-1)
+	}
+	t.keys = append(t.keys, key...)
+	t.ends = append(t.ends, len(t.keys))
+	t.hashes = append(t.hashes, h)
+	t.slots[i] = uint32(g) + 1
+	if 2*len(t.hashes) > len(t.slots) { // keep the load factor at most 1/2
+		t.rehash()
+	}
+	return uint32(g), nil
+}
+
+// rehash doubles the slot array.
+func (t *rowGroupTable) rehash() {
+	slots := make([]uint32, 2*len(t.slots))
+	mask := uint64(len(slots) - 1)
+	for g, h := range t.hashes {
+		i := h & mask
+		for slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		slots[i] = uint32(g) + 1
+	}
+	t.slots, t.mask = slots, mask
+}
+
+func (t *rowGroupTable) bytes() int64 {
+	return int64(cap(t.keys)) + 8*int64(cap(t.ends)) + 8*int64(cap(t.hashes)) + 4*int64(cap(t.slots))
+}
+
+// rowDistinct passes on the first occurrence of each (group, value) pair of
+// a DISTINCT aggregate, with the value compared as GROUP BY compares keys
+// (NULL equals NULL, -0.0 equals 0.0, NaN equals NaN).
+type rowDistinct struct {
+	enc    *rows.KeyEncoder
+	seen   map[string]struct{}
+	key    []byte
+	keyLen int64
+}
+
+func newRowDistinct(l *rows.Layout, col int) *rowDistinct {
+	return &rowDistinct{enc: rows.NewKeyEncoder(l, []int{col}), seen: make(map[string]struct{})}
+}
+
+// first reports whether r's value is new in group g, recording it.
+func (d *rowDistinct) first(g uint32, r rows.Row) bool {
+	d.key = binary.LittleEndian.AppendUint32(d.key[:0], g)
+	d.key = append(d.key, d.enc.Encode(r)...)
+	if _, ok := d.seen[string(d.key)]; ok {
+		return false
+	}
+	d.seen[string(d.key)] = struct{}{}
+	d.keyLen += int64(len(d.key))
+	return true
+}
+
+// rowMapEntryBytes estimates a Go map's bytes per entry besides the key
+// bytes (string header, hash table slot, load factor).
+const rowMapEntryBytes = 48
+
+func (d *rowDistinct) bytes() int64 { return d.keyLen + rowMapEntryBytes*int64(len(d.seen)) }
