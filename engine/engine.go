@@ -24,16 +24,20 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/gluten-go/gluten-go/columnar"
+	"github.com/gluten-go/gluten-go/columnar/rowagg"
+	"github.com/gluten-go/gluten-go/columnar/rowexpr"
 	"github.com/gluten-go/gluten-go/operators"
 	"github.com/gluten-go/gluten-go/planner"
 	"github.com/gluten-go/gluten-go/planner/conf"
 	"github.com/gluten-go/gluten-go/planner/logical"
+	"github.com/gluten-go/gluten-go/planner/physical"
 	"github.com/gluten-go/gluten-go/resource"
 )
 
@@ -47,6 +51,8 @@ type Engine struct {
 
 	mu     sync.RWMutex
 	tables map[string]*logical.Table
+	udfs   map[string]*rowexpr.UDF
+	udafs  map[string]*rowagg.UDAF
 	closed atomic.Bool
 }
 
@@ -129,6 +135,8 @@ func Open(opts ...Option) (*Engine, error) {
 		pool:   resource.NewPool(slots),
 		logger: logger,
 		tables: map[string]*logical.Table{},
+		udfs:   map[string]*rowexpr.UDF{},
+		udafs:  map[string]*rowagg.UDAF{},
 	}, nil
 }
 
@@ -243,6 +251,119 @@ func (e *Engine) Table(name string) (*logical.Table, bool) {
 // TableNames implements the planner's catalog.
 func (e *Engine) TableNames() []string { return e.Tables() }
 
+// RegisterUDF registers a Go scalar function, callable from SQL by its name
+// (case-insensitive). Build one with rowexpr.NewUDF1, NewUDF2 or NewUDF3
+// from a plain Go function, e.g.
+//
+//	u, err := rowexpr.NewUDF1("shout", func(s string) string { return strings.ToUpper(s) + "!" })
+//
+// As Spark UDFs do under Gluten, a UDF has no columnar implementation: the
+// operator that calls it runs as rows, with transitions around it.
+func (e *Engine) RegisterUDF(u *rowexpr.UDF) error {
+	if u == nil || u.Name == "" || u.Fn == nil || u.ResultType == nil {
+		return errors.New("engine: incomplete UDF (a name, a result type and a function are needed)")
+	}
+	if err := validTableName(u.Name); err != nil {
+		return fmt.Errorf("engine: UDF name %q: use letters, digits and underscores", u.Name)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.udfs[strings.ToLower(u.Name)] = u
+	return nil
+}
+
+// RegisterUDAF registers a Go aggregate function (build one with
+// rowagg.NewUDAF), callable from SQL by its name. It runs as rows, in one
+// aggregation phase after the rows are exchanged by the grouping keys.
+func (e *Engine) RegisterUDAF(u *rowagg.UDAF) error {
+	if u == nil || u.Name == "" {
+		return errors.New("engine: incomplete UDAF")
+	}
+	if err := validTableName(u.Name); err != nil {
+		return fmt.Errorf("engine: UDAF name %q: use letters, digits and underscores", u.Name)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.udafs[strings.ToLower(u.Name)] = u
+	return nil
+}
+
+// UDF implements the planner's catalog.
+func (e *Engine) UDF(name string) (*rowexpr.UDF, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	u, ok := e.udfs[strings.ToLower(name)]
+	return u, ok
+}
+
+// UDAF implements the planner's catalog.
+func (e *Engine) UDAF(name string) (*rowagg.UDAF, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	u, ok := e.udafs[strings.ToLower(name)]
+	return u, ok
+}
+
+// FallbackInfo tells how a query's physical plan splits between the
+// columnar engine and row fallback.
+type FallbackInfo struct {
+	// ColumnarNodes and FallbackNodes count the plan's operators;
+	// Transitions counts its ColumnarToRow and RowToColumnar nodes.
+	ColumnarNodes, FallbackNodes, Transitions int
+	// Reasons lists each fallen operator with the reason, in plan order
+	// (bottom-up).
+	Reasons []NodeReason
+}
+
+// NodeReason is an operator that fell back to rows and why.
+type NodeReason struct {
+	// Node is the operator as EXPLAIN prints it (shortened).
+	Node string
+	// Reason says why it runs as rows.
+	Reason string
+}
+
+// String is the one-line summary the CLI prints with --verbose.
+func (f *FallbackInfo) String() string {
+	s := fmt.Sprintf("fallback: %d of %d operators run as rows, %d transitions", f.FallbackNodes, f.FallbackNodes+f.ColumnarNodes, f.Transitions)
+	for i, r := range f.Reasons {
+		if i == 0 {
+			s += ": "
+		} else {
+			s += "; "
+		}
+		name := r.Node
+		if j := strings.IndexAny(name, " ("); j > 0 {
+			name = name[:j]
+		}
+		s += name + " (" + r.Reason + ")"
+	}
+	return s
+}
+
+// Fallback plans a query (without running it) and reports which operators
+// fall back to rows and why.
+func (e *Engine) Fallback(ctx context.Context, sql string) (*FallbackInfo, error) {
+	if e.closed.Load() {
+		return nil, errClosed
+	}
+	pl, err := planner.Plan(ctx, sql, e, e.cfg, e.logger)
+	if err != nil {
+		return nil, err
+	}
+	defer operators.ReleasePlan(pl.Physical)
+	info := fallbackInfo(pl.Fallback)
+	return &info, nil
+}
+
+func fallbackInfo(r *physical.Result) FallbackInfo {
+	info := FallbackInfo{ColumnarNodes: r.ColumnarNodes, FallbackNodes: r.FallbackNodes, Transitions: r.Transitions}
+	for _, f := range r.Fallbacks {
+		info.Reasons = append(info.Reasons, NodeReason{Node: operators.Describe(f.Node), Reason: f.Reason})
+	}
+	return info
+}
+
 // Query runs a SQL statement and returns its result as a stream of Arrow
 // batches. Parse, analysis and planning errors are returned here; errors
 // while running are reported by the reader's Err. The reader must be
@@ -253,7 +374,7 @@ func (e *Engine) Query(ctx context.Context, sql string) (array.RecordReader, err
 	if e.closed.Load() {
 		return nil, errClosed
 	}
-	pl, err := planner.Plan(ctx, sql, e, e.cfg)
+	pl, err := planner.Plan(ctx, sql, e, e.cfg, e.logger)
 	if err != nil {
 		return nil, err
 	}
@@ -268,12 +389,69 @@ func (e *Engine) Query(ctx context.Context, sql string) (array.RecordReader, err
 	return newReader(pl.Physical.Schema(), rs), nil
 }
 
-// Explain returns the physical plan of a query as EXPLAIN prints it.
+// Analysis is what running a query with its metrics tells.
+type Analysis struct {
+	// Plan is the plan with each operator's metrics, as EXPLAIN ANALYZE
+	// prints it.
+	Plan string
+	// Rows is the number of result rows (discarded).
+	Rows int64
+	// Elapsed is the wall time of the run, planning included.
+	Elapsed time.Duration
+	// Fallback tells what ran as rows.
+	Fallback FallbackInfo
+	// TransitionTime is the time the ColumnarToRow and RowToColumnar
+	// operators spent converting (summed over tasks, so it can exceed the
+	// wall time when tasks run in parallel).
+	TransitionTime time.Duration
+}
+
+// Analyze runs a query to its end, discarding the rows, and returns its
+// plan with metrics (as EXPLAIN ANALYZE) and a summary.
+func (e *Engine) Analyze(ctx context.Context, sql string) (*Analysis, error) {
+	if e.closed.Load() {
+		return nil, errClosed
+	}
+	start := time.Now()
+	pl, err := planner.Plan(ctx, sql, e, e.cfg, e.logger)
+	if err != nil {
+		return nil, err
+	}
+	pl.Explain = &planner.ExplainRequest{Mode: planner.ExplainAnalyze}
+	a := &Analysis{Fallback: fallbackInfo(pl.Fallback)}
+	rs := e.executor().Run(ctx, pl.Physical)
+	for {
+		b, err := rs.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			rs.Close()
+			return nil, err
+		}
+		a.Rows += b.NumRows()
+		b.Release()
+	}
+	a.Elapsed = time.Since(start)
+	operators.Walk(pl.Physical, func(n operators.Node) {
+		switch n.(type) {
+		case *operators.ColumnarToRow, *operators.RowToColumnar:
+			a.TransitionTime += time.Duration(n.Metrics().Counter("convertTime").Load())
+		}
+	})
+	a.Plan = planner.ExplainText(pl)
+	rs.Close()
+	return a, nil
+}
+
+// Explain returns the physical plan of a query as EXPLAIN prints it. sql may
+// also be an EXPLAIN statement (EXPLAIN EXTENDED, FORMATTED or ANALYZE ...),
+// whose mode is then used.
 func (e *Engine) Explain(ctx context.Context, sql string) (string, error) {
 	if e.closed.Load() {
 		return "", errClosed
 	}
-	pl, err := planner.Plan(ctx, sql, e, e.cfg)
+	pl, err := planner.Plan(ctx, sql, e, e.cfg, e.logger)
 	if err != nil {
 		return "", err
 	}

@@ -5,6 +5,7 @@ package planner
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/gluten-go/gluten-go/operators"
@@ -43,12 +44,15 @@ type Planned struct {
 	Analyzed, Optimized logical.Plan
 	// Physical is the physical plan.
 	Physical operators.Node
+	// Fallback describes what fell back to rows and why.
+	Fallback *physical.Result
 	// Names are the result's column names.
 	Names []string
 }
 
 // Plan parses, analyzes, optimizes and physically plans a statement.
-func Plan(ctx context.Context, sql string, cat analyzer.Catalog, cfg *conf.Config) (*Planned, error) {
+// logger receives the planner's log lines (it may be nil).
+func Plan(ctx context.Context, sql string, cat analyzer.Catalog, cfg *conf.Config, logger *slog.Logger) (*Planned, error) {
 	stmt, err := parser.Parse(sql)
 	if err != nil {
 		return nil, err
@@ -87,11 +91,12 @@ func Plan(ctx context.Context, sql string, cat analyzer.Catalog, cfg *conf.Confi
 	pl.Analyzed = res.Plan
 	pl.Names = res.Names
 	pl.Optimized = optimizer.Optimize(res.Plan)
-	phys, err := physical.Plan(ctx, cfg, pl.Optimized, res.Names)
+	phys, err := physical.Plan(ctx, cfg, logger, pl.Optimized, res.Names)
 	if err != nil {
 		return nil, err
 	}
-	pl.Physical = phys
+	pl.Physical = phys.Root
+	pl.Fallback = phys
 	return pl, nil
 }
 
@@ -115,13 +120,26 @@ func ExplainText(pl *Planned) string {
 		b.WriteString(operators.Explain(pl.Physical))
 	case ExplainFormatted:
 		b.WriteString("== Physical Plan ==\n")
-		b.WriteString(operators.ExplainFormatted(pl.Physical))
+		b.WriteString(operators.ExplainFormatted(pl.Physical, pl.Fallback.Reason))
+		b.WriteString(FallbackSummary(pl.Fallback))
 	case ExplainAnalyze:
 		b.WriteString("== Physical Plan ==\n")
 		b.WriteString(operators.ExplainAnalyze(pl.Physical))
 	default:
 		b.WriteString("== Physical Plan ==\n")
 		b.WriteString(operators.Explain(pl.Physical))
+	}
+	return b.String()
+}
+
+// FallbackSummary lists what fell back to rows and why, as EXPLAIN
+// FORMATTED ends.
+func FallbackSummary(r *physical.Result) string {
+	var b strings.Builder
+	b.WriteString("== Fallback Summary ==\n")
+	fmt.Fprintf(&b, "Columnar nodes: %d, fallback nodes: %d, transitions: %d\n", r.ColumnarNodes, r.FallbackNodes, r.Transitions)
+	for _, f := range r.Fallbacks {
+		fmt.Fprintf(&b, "%s: %s\n", operators.Describe(f.Node), f.Reason)
 	}
 	return b.String()
 }

@@ -249,6 +249,13 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer, expl
 		_, err = io.WriteString(stdout, text)
 		return err
 	}
+	if f.verbose && !isExplain(sql) {
+		info, err := eng.Fallback(ctx, sql)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stderr, info)
+	}
 	rdr, err := eng.Query(ctx, sql)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gluten-go/gluten-go/columnar"
 	"github.com/gluten-go/gluten-go/columnar/agg"
+	"github.com/gluten-go/gluten-go/columnar/rowagg"
 	"github.com/gluten-go/gluten-go/planner/logical"
 	"github.com/gluten-go/gluten-go/planner/parser"
 )
@@ -16,9 +17,30 @@ var aggFuncs = map[string]logical.AggKind{
 	"min": logical.AggMin, "max": logical.AggMax,
 }
 
+// isAggregate reports whether name is an aggregate function: a built-in
+// one, a row-only one, or a registered Go UDAF.
+func (a *analyzer) isAggregate(name string) bool {
+	if _, ok := aggFuncs[name]; ok {
+		return true
+	}
+	if rowOnlyAggregates[name] {
+		return true
+	}
+	_, ok := a.cat.UDAF(name)
+	return ok
+}
+
+var rowOnlyAggregates = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range rowagg.RowOnlyAggregates() {
+		m[n] = true
+	}
+	return m
+}()
+
 // hasAggregate reports whether an expression calls an aggregate function
 // (outside subqueries).
-func hasAggregate(e parser.Expr) bool {
+func (a *analyzer) hasAggregate(e parser.Expr) bool {
 	found := false
 	var walk func(e parser.Expr)
 	walk = func(e parser.Expr) {
@@ -27,7 +49,7 @@ func hasAggregate(e parser.Expr) bool {
 		}
 		switch x := e.(type) {
 		case *parser.FuncCall:
-			if _, ok := aggFuncs[x.Name]; ok {
+			if a.isAggregate(x.Name) {
 				found = true
 				return
 			}
@@ -176,7 +198,7 @@ func (a *analyzer) bindAggCall(f *parser.FuncCall, kind logical.AggKind, s *scop
 		call.Kind = logical.AggCountStar
 	case len(f.Args) == 1:
 		for _, x := range f.Args {
-			if hasAggregate(x) {
+			if a.hasAggregate(x) {
 				return nil, errAt(x.Pos(), "aggregate function calls cannot be nested: %s", f)
 			}
 		}
@@ -224,6 +246,72 @@ func (a *analyzer) bindAggCall(f *parser.FuncCall, kind logical.AggKind, s *scop
 	}
 	col := g.addAgg(a, call, name)
 	return logical.Ref(col), nil
+}
+
+// bindOtherAgg binds a call of a row-only aggregate (collect_list,
+// percentile, ...) or of a Go UDAF: the first argument is the input, the
+// others must be constants (percentile's fraction).
+func (a *analyzer) bindOtherAgg(f *parser.FuncCall, s *scope, g *aggState) (logical.Expr, error) {
+	if f.Filter != nil {
+		return nil, unsupported(f.At, "FILTER (WHERE ...) on an aggregate")
+	}
+	if f.Star || len(f.Args) == 0 {
+		return nil, errAt(f.At, "function %s needs an argument", f.Name)
+	}
+	for _, x := range f.Args {
+		if a.hasAggregate(x) {
+			return nil, errAt(x.Pos(), "aggregate function calls cannot be nested: %s", f)
+		}
+	}
+	arg, err := a.expr(f.Args[0], s, nil)
+	if err != nil {
+		return nil, err
+	}
+	call := &logical.AggCall{Kind: logical.AggOther, Name: f.Name, Distinct: f.Distinct}
+	if u, ok := a.cat.UDAF(f.Name); ok {
+		if len(f.Args) != 1 {
+			return nil, errAt(f.At, "aggregate %s takes one argument, %d given", f.Name, len(f.Args))
+		}
+		if arg, err = castTo(arg, u.ArgType, f.Args[0].Pos()); err != nil {
+			return nil, err
+		}
+		call.UDAF = u
+		call.Typ = u.ResultType
+	} else {
+		types := []arrow.DataType{arg.Type()}
+		for _, p := range f.Args[1:] {
+			pe, err := a.expr(p, s, nil)
+			if err != nil {
+				return nil, err
+			}
+			if !logical.IsConstant(pe) {
+				return nil, errAt(p.Pos(), "the parameters of %s after the first must be constants", f.Name)
+			}
+			v, err := logical.EvalConstant(pe)
+			if err != nil {
+				return nil, errAt(p.Pos(), "cannot evaluate %s: %v", p, err)
+			}
+			call.Params = append(call.Params, v)
+			call.ParamTypes = append(call.ParamTypes, pe.Type())
+			types = append(types, pe.Type())
+		}
+		t, err := rowagg.ResolveAggregate(f.Name, types)
+		if err != nil {
+			return nil, errAt(f.At, "%s", trimPrefix(err.Error()))
+		}
+		call.Typ = t
+	}
+	call.Arg = arg
+	col := g.addAgg(a, call, strings.ToLower(f.String()))
+	return logical.Ref(col), nil
+}
+
+// trimPrefix drops a "pkg: kind: " prefix from a dependency's error text.
+func trimPrefix(msg string) string {
+	for _, p := range []string{"agg: unsupported: ", "agg: invalid argument: ", "expr: type error: ", "expr: invalid: "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	return msg
 }
 
 func toAggKind(k logical.AggKind) agg.AggKind {
@@ -337,7 +425,10 @@ func (g *aggState) rewritableDistinct() bool {
 		arg = c.Arg
 	}
 	for _, c := range g.aggs {
-		if !c.Distinct && c.Kind == logical.AggAvg {
+		if !c.Distinct && (c.Kind == logical.AggAvg || c.Kind == logical.AggOther) {
+			return false
+		}
+		if c.Distinct && c.Kind == logical.AggOther {
 			return false
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gluten-go/gluten-go/columnar/rowagg"
+	"github.com/gluten-go/gluten-go/columnar/rowexpr"
 	"github.com/gluten-go/gluten-go/planner/conf"
 	"github.com/gluten-go/gluten-go/planner/logical"
 	"github.com/gluten-go/gluten-go/planner/parser"
@@ -48,6 +50,10 @@ type Catalog interface {
 	Table(name string) (*logical.Table, bool)
 	// TableNames lists the registered tables, for error messages.
 	TableNames() []string
+	// UDF returns the Go user-defined function of that name, or false.
+	UDF(name string) (*rowexpr.UDF, bool)
+	// UDAF returns the Go user-defined aggregate of that name, or false.
+	UDAF(name string) (*rowagg.UDAF, bool)
 }
 
 // Result is an analyzed query.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gluten-go/gluten-go/columnar"
 	"github.com/gluten-go/gluten-go/columnar/expr"
+	"github.com/gluten-go/gluten-go/columnar/rowexpr"
 	"github.com/gluten-go/gluten-go/planner/logical"
 	"github.com/gluten-go/gluten-go/planner/parser"
 )
@@ -115,11 +116,14 @@ func (a *analyzer) expr(e parser.Expr, s *scope, ag *aggState) (logical.Expr, er
 		}
 		return explicitCast(arg, t, x.At)
 	case *parser.FuncCall:
-		if kind, ok := aggFuncs[x.Name]; ok {
+		if a.isAggregate(x.Name) {
 			if ag == nil {
 				return nil, errAt(x.At, "aggregate function %s is not allowed here", x.Name)
 			}
-			return a.bindAggCall(x, kind, s, ag)
+			if kind, ok := aggFuncs[x.Name]; ok {
+				return a.bindAggCall(x, kind, s, ag)
+			}
+			return a.bindOtherAgg(x, s, ag)
 		}
 		return a.function(x, s, ag)
 	case *parser.Extract:
@@ -806,11 +810,37 @@ func (a *analyzer) function(x *parser.FuncCall, s *scope, ag *aggState) (logical
 	return a.call(x.Name, args, x.At)
 }
 
-// call resolves a scalar function by name and argument types.
+// call resolves a scalar function by name and argument types: a Go UDF,
+// else a columnar built-in, else a row-only built-in (which makes its
+// operator fall back to rows).
 func (a *analyzer) call(name string, args []logical.Expr, at parser.Pos) (logical.Expr, error) {
 	types := make([]arrow.DataType, len(args))
 	for i, e := range args {
 		types[i] = e.Type()
+	}
+	if u, ok := a.cat.UDF(name); ok {
+		if len(args) != len(u.ArgTypes) {
+			return nil, errAt(at, "function %s takes %d arguments, %d given", name, len(u.ArgTypes), len(args))
+		}
+		for i := range args {
+			var err error
+			if args[i], err = castTo(args[i], u.ArgTypes[i], at); err != nil {
+				return nil, err
+			}
+		}
+		return &logical.Call{Op: logical.OpFunc, Name: u.Name, Args: args, Typ: u.ResultType, RowOnly: true, UDF: u}, nil
+	}
+	if rowexpr.IsRowOnly(name) {
+		sig, err := rowexpr.ResolveFunction(name, types)
+		if err != nil {
+			return nil, errAt(at, "%s", trimPrefix(err.Error()))
+		}
+		for i := range args {
+			if args[i], err = castTo(args[i], sig.ArgTypes[i], at); err != nil {
+				return nil, err
+			}
+		}
+		return &logical.Call{Op: logical.OpFunc, Name: sig.Name, Args: args, Typ: sig.ResultType, RowOnly: true}, nil
 	}
 	sig, err := expr.ResolveFunction(name, types)
 	if err != nil {

@@ -467,12 +467,12 @@ func (a *analyzer) selectBlock(sel *parser.Select, orderBy []parser.OrderItem, c
 	}
 	aggregating := len(sel.GroupBy) > 0 || (sel.Having != nil)
 	for _, it := range items {
-		if it.ast != nil && hasAggregate(it.ast) {
+		if it.ast != nil && a.hasAggregate(it.ast) {
 			aggregating = true
 		}
 	}
 	for _, o := range orderBy {
-		if hasAggregate(o.Expr) {
+		if a.hasAggregate(o.Expr) {
 			aggregating = true
 		}
 	}
@@ -648,7 +648,7 @@ func (a *analyzer) bindGroupBy(sel *parser.Select, items []selItem, s *scope, ag
 				ag.addGroup(a, logical.Ref(it.col))
 				continue
 			}
-			if hasAggregate(it.ast) {
+			if a.hasAggregate(it.ast) {
 				return errAt(lit.At, "GROUP BY position %d refers to an expression with an aggregate function: %s", n, it.ast)
 			}
 			target = it.ast
@@ -656,7 +656,7 @@ func (a *analyzer) bindGroupBy(sel *parser.Select, items []selItem, s *scope, ag
 			if _, err := a.resolve(s, id); err != nil {
 				for _, it := range items {
 					if it.ast != nil && it.alias != "" && a.sameName(it.alias, id.Parts[0]) {
-						if hasAggregate(it.ast) {
+						if a.hasAggregate(it.ast) {
 							return errAt(id.At, "GROUP BY alias %s refers to an expression with an aggregate function", id.Parts[0])
 						}
 						target = it.ast
@@ -665,7 +665,7 @@ func (a *analyzer) bindGroupBy(sel *parser.Select, items []selItem, s *scope, ag
 				}
 			}
 		}
-		if hasAggregate(target) {
+		if a.hasAggregate(target) {
 			return errAt(g.Pos(), "aggregate functions are not allowed in GROUP BY, but found %s", target)
 		}
 		e, err := a.expr(target, s, nil)
@@ -679,7 +679,7 @@ func (a *analyzer) bindGroupBy(sel *parser.Select, items []selItem, s *scope, ag
 
 // predicate binds a boolean condition.
 func (a *analyzer) predicate(e parser.Expr, s *scope, ag *aggState, clause string) (logical.Expr, error) {
-	if ag == nil && hasAggregate(e) {
+	if ag == nil && a.hasAggregate(e) {
 		return nil, errAt(e.Pos(), "aggregate functions are not allowed in %s", clause)
 	}
 	b, err := a.expr(e, s, ag)

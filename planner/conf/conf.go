@@ -90,6 +90,7 @@ const (
 	FallbackPreferColumnar      = "spark.gluten.sql.columnar.fallback.preferColumnar"
 	ShuffleCodec                = "spark.gluten.sql.columnar.shuffle.codec"
 	MaxBatchSize                = "spark.gluten.sql.columnar.maxBatchSize"
+	TestingInjectRowFunction    = "spark.gluten.sql.columnar.testing.injectRowFunction"
 
 	AdaptiveEnabled            = "spark.sql.adaptive.enabled"
 	CoalescePartitionsEnabled  = "spark.sql.adaptive.coalescePartitions.enabled"
@@ -208,6 +209,8 @@ var registry = func() map[string]Key {
 			Doc: "keep the columnar plan when its transition cost is no worse than the row plan's"},
 		{Name: ShuffleCodec, Kind: KindString, Default: "lz4", Check: oneOf("none", "lz4", "s2", "zstd"),
 			Doc: "shuffle compression codec: none, lz4, s2 or zstd"},
+		{Name: TestingInjectRowFunction, Kind: KindBool, Default: "false",
+			Doc: "testing aid: put a projection calling a row-only function above every scan, so that every pipeline falls back to rows in its middle"},
 		{Name: MaxBatchSize, Kind: KindInt, Default: "32768", Check: positive,
 			Doc: "rows per columnar batch (Gluten's default, 4096, suits Velox; Go's per-batch costs favour larger batches)"},
 

@@ -12,6 +12,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/gluten-go/gluten-go/columnar"
+	"github.com/gluten-go/gluten-go/columnar/rowagg"
+	"github.com/gluten-go/gluten-go/columnar/rowexpr"
 )
 
 // ColumnID identifies a column across the plan.
@@ -158,6 +160,11 @@ type Call struct {
 	Typ  arrow.DataType
 	// NonNull marks results that are never NULL (IS NULL, <=>, ...).
 	NonNull bool
+	// RowOnly marks a function with no columnar implementation (a row-only
+	// built-in or a Go UDF): the operator evaluating it falls back to rows.
+	RowOnly bool
+	// UDF is the Go function of a user-defined function call.
+	UDF *rowexpr.UDF
 }
 
 // Type implements Expr.
@@ -412,7 +419,8 @@ func (e *Case) render(f func(Expr) string) string {
 // AggKind is an aggregate function.
 type AggKind int
 
-// The aggregate functions.
+// The aggregate functions. AggOther is any other (row-only) aggregate,
+// named by AggCall.Name, or a Go UDAF.
 const (
 	AggCountStar AggKind = iota
 	AggCount
@@ -420,9 +428,10 @@ const (
 	AggAvg
 	AggMin
 	AggMax
+	AggOther
 )
 
-var aggNames = [...]string{"count", "count", "sum", "avg", "min", "max"}
+var aggNames = [...]string{"count", "count", "sum", "avg", "min", "max", "other"}
 
 // String returns the function's SQL name.
 func (k AggKind) String() string { return aggNames[k] }
@@ -434,7 +443,16 @@ type AggCall struct {
 	Arg      Expr // nil for count(*)
 	Distinct bool
 	Typ      arrow.DataType
+	// Name, Params and UDAF describe an AggOther: the function's name, its
+	// constant parameters (percentile's fraction), and a Go UDAF.
+	Name       string
+	Params     []any
+	ParamTypes []arrow.DataType
+	UDAF       *rowagg.UDAF
 }
+
+// RowOnly reports whether the aggregate has no columnar implementation.
+func (e *AggCall) RowOnly() bool { return e.Kind == AggOther }
 
 // Type implements Expr.
 func (e *AggCall) Type() arrow.DataType { return e.Typ }
@@ -472,7 +490,15 @@ func (e *AggCall) render(f func(Expr) string) string {
 	if e.Distinct {
 		d = "DISTINCT "
 	}
-	return e.Kind.String() + "(" + d + f(e.Arg) + ")"
+	name := e.Kind.String()
+	if e.Kind == AggOther {
+		name = e.Name
+	}
+	args := f(e.Arg)
+	for i, p := range e.Params {
+		args += ", " + FormatParam(p, e.ParamTypes, i)
+	}
+	return name + "(" + d + args + ")"
 }
 
 // Transform rewrites e bottom-up: f sees each node after its children were
@@ -555,3 +581,11 @@ func AndAll(es []Expr) Expr {
 
 // Equal reports whether two expressions are the same (structurally).
 func Equal(a, b Expr) bool { return a.String() == b.String() && arrow.TypeEqual(a.Type(), b.Type()) }
+
+// FormatParam renders constant parameter i of an aggregate.
+func FormatParam(v any, types []arrow.DataType, i int) string {
+	if i < len(types) {
+		return columnar.FormatValue(v, types[i])
+	}
+	return fmt.Sprint(v)
+}

@@ -115,6 +115,12 @@ func (p *Project) String() string { return "Project [" + NamedExprs(p.Exprs, p.C
 // NamedExprs renders expressions with their output columns as Spark does:
 // a#1, (b#2 + 1) AS c#3.
 func NamedExprs(es []Expr, cols []*Column) string {
+	return strings.Join(NamedExprList(es, cols), ", ")
+}
+
+// NamedExprList renders each expression with its output column: a#1,
+// (b#2 + 1) AS c#3.
+func NamedExprList(es []Expr, cols []*Column) []string {
 	parts := make([]string, len(es))
 	for i, e := range es {
 		if r, ok := e.(*ColumnRef); ok && r.Col.ID == cols[i].ID {
@@ -123,7 +129,7 @@ func NamedExprs(es []Expr, cols []*Column) string {
 			parts[i] = e.String() + " AS " + cols[i].String()
 		}
 	}
-	return strings.Join(parts, ", ")
+	return parts
 }
 
 // Aggregate groups its input by Groups and computes Aggs per group. Output:

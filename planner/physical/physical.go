@@ -1,45 +1,142 @@
 // Package physical turns an optimized logical plan into a tree of physical
-// operators: it chooses the aggregation phases, inserts exchanges where an
-// operator needs its input distributed differently, converts pushed filters
-// into Parquet pruning predicates, and groups chains of columnar operators
-// into whole-stage pipelines.
+// operators. It chooses the aggregation phases and inserts exchanges where an
+// operator needs its input distributed differently; it validates every
+// operator against what the columnar engine supports and plans what fails as
+// a row (fallback) operator, tagged with the reason; one rule places the
+// ColumnarToRow and RowToColumnar transitions wherever the two kinds meet
+// (and drops pairs that cancel); the fallback policy may run a whole stage
+// or query as rows; and chains of columnar operators are grouped into
+// whole-stage pipelines.
 package physical
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/gluten-go/gluten-go/columnar/agg"
-	"github.com/gluten-go/gluten-go/columnar/sorting"
+	"github.com/gluten-go/gluten-go/columnar"
 	"github.com/gluten-go/gluten-go/operators"
 	"github.com/gluten-go/gluten-go/planner/conf"
 	"github.com/gluten-go/gluten-go/planner/logical"
 )
 
+// Fallback is an operator that runs as rows, with the reason.
+type Fallback struct {
+	Node   operators.Node
+	Reason string
+}
+
+// Result is a physical plan with what fell back.
+type Result struct {
+	Root operators.Node
+	// Fallbacks lists the row operators with the reason each fell back, in
+	// the order they were planned (bottom-up).
+	Fallbacks []Fallback
+	// ColumnarNodes, FallbackNodes and Transitions count the plan's
+	// operators (whole-stage wrappers not counted).
+	ColumnarNodes, FallbackNodes, Transitions int
+}
+
+// Reason returns why n fell back, or "".
+func (r *Result) Reason(n operators.Node) string {
+	for _, f := range r.Fallbacks {
+		if f.Node == n {
+			return f.Reason
+		}
+	}
+	return ""
+}
+
+// origin identifies the logical node (and the part of it, for operators
+// planned as several physical ones) a physical operator comes from, so that
+// the fallback policy can plan it again as rows.
+type origin struct {
+	lp   logical.Plan
+	part string
+}
+
 // Planner builds physical plans.
 type Planner struct {
 	ctx        context.Context
 	cfg        *conf.Config
+	log        *slog.Logger
 	nextPlanID int
 	nextStage  int
 	nextColID  int64
+	// force holds the operators the fallback policy runs as rows, with the
+	// reason.
+	force     map[origin]string
+	origins   map[operators.Node]origin
+	fallbacks []Fallback
 }
 
 // Plan builds the physical plan of an optimized logical plan; names are the
 // user-visible output column names.
-func Plan(ctx context.Context, cfg *conf.Config, lp logical.Plan, names []string) (operators.Node, error) {
-	p := &Planner{ctx: ctx, cfg: cfg, nextColID: maxColumnID(lp) + 1}
+func Plan(ctx context.Context, cfg *conf.Config, logger *slog.Logger, lp logical.Plan, names []string) (*Result, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	p := newPlanner(ctx, cfg, logger, lp, nil)
+	root, err := p.build(lp, names)
+	if err != nil {
+		return nil, err
+	}
+	if force := p.policy(root, lp, names); len(force) > 0 {
+		operators.ReleasePlan(root)
+		p = newPlanner(ctx, cfg, logger, lp, force)
+		if root, err = p.build(lp, names); err != nil {
+			return nil, err
+		}
+	}
+	p.logFallbacks()
+	return p.result(root), nil
+}
+
+func newPlanner(ctx context.Context, cfg *conf.Config, logger *slog.Logger, lp logical.Plan, force map[origin]string) *Planner {
+	return &Planner{ctx: ctx, cfg: cfg, log: logger, nextColID: maxColumnID(lp) + 1,
+		force: force, origins: map[operators.Node]origin{}}
+}
+
+func (p *Planner) logFallbacks() {
+	for _, f := range p.fallbacks {
+		p.log.Debug(fmt.Sprintf("Validation failed for plan: %s, due to: %s", f.Node.Name(), f.Reason))
+	}
+}
+
+func (p *Planner) result(root operators.Node) *Result {
+	r := &Result{Root: root, Fallbacks: p.fallbacks}
+	operators.Walk(root, func(n operators.Node) {
+		switch n.(type) {
+		case *operators.WholeStage, *operators.Rename:
+		case *operators.ColumnarToRow, *operators.RowToColumnar:
+			r.Transitions++
+		default:
+			if r.Reason(n) != "" {
+				r.FallbackNodes++
+			} else {
+				r.ColumnarNodes++
+			}
+		}
+	})
+	return r
+}
+
+// build plans lp with a columnar root and the user's column names.
+func (p *Planner) build(lp logical.Plan, names []string) (operators.Node, error) {
 	n, err := p.plan(lp)
 	if err != nil {
 		return nil, err
 	}
-	n = p.pipeline(n)
+	c, err := p.asColumnar(n)
+	if err != nil {
+		return nil, err
+	}
+	root := p.pipeline(c)
 	// The result's field names are the user's.
-	out := n.Schema()
+	out := root.Schema()
 	if len(names) == out.NumFields() {
 		fields := make([]arrow.Field, len(names))
 		rename := false
@@ -51,10 +148,10 @@ func Plan(ctx context.Context, cfg *conf.Config, lp logical.Plan, names []string
 			}
 		}
 		if rename {
-			n = operators.NewRename(n, arrow.NewSchema(fields, nil))
+			root = operators.NewRename(root, arrow.NewSchema(fields, nil))
 		}
 	}
-	return n, nil
+	return root, nil
 }
 
 func maxColumnID(p logical.Plan) int64 {
@@ -68,26 +165,124 @@ func maxColumnID(p logical.Plan) int64 {
 	return m
 }
 
-// pipeline wraps n as a whole-stage pipeline unless it is already the top
-// of one, an exchange or a union.
-func (p *Planner) pipeline(n operators.Node) operators.Node {
-	switch n.(type) {
-	case *operators.WholeStage, *operators.Exchange, *operators.Union:
+// decide validates an operator: "" when it runs columnar, else why it falls
+// back to rows. The checks, in order: the fallback policy's decision,
+// spark.gluten.enabled, the operator's own key, the expressions it evaluates
+// (a row-only function or a Go UDF), the types it handles (arrays).
+func (p *Planner) decide(o origin, op, key string, exprs []logical.Expr, schemas ...*arrow.Schema) string {
+	if r, ok := p.force[o]; ok {
+		return r
+	}
+	if !p.cfg.Bool(conf.GlutenEnabled) {
+		return "Gluten is disabled (spark.gluten.enabled=false)"
+	}
+	if key != "" && !p.cfg.Bool(key) {
+		return op + " disabled by " + key + "=false"
+	}
+	for _, e := range exprs {
+		if e == nil {
+			continue
+		}
+		if r := logical.RowOnly(e); r != "" {
+			return r
+		}
+	}
+	for _, s := range schemas {
+		for _, f := range s.Fields() {
+			if f.Type.ID() == arrow.LIST {
+				return "type " + columnar.TypeName(f.Type) + " of column " + f.Name + " is not supported by the columnar " + op
+			}
+		}
+	}
+	return ""
+}
+
+// track records where a physical operator came from and, for a row
+// operator, why it fell back.
+func (p *Planner) track(n operators.Node, o origin, reason string) operators.Node {
+	p.origins[n] = o
+	if reason != "" {
+		p.fallbacks = append(p.fallbacks, Fallback{Node: n, Reason: reason})
+	}
+	return n
+}
+
+// asColumnar returns n as a producer of batches: itself, the columnar input
+// of a ColumnarToRow (the pair cancels), or n under a RowToColumnar.
+func (p *Planner) asColumnar(n operators.Node) (operators.ColumnarNode, error) {
+	if c2r, ok := n.(*operators.ColumnarToRow); ok {
+		return c2r.Children()[0].(operators.ColumnarNode), nil
+	}
+	if c, ok := n.(operators.ColumnarNode); ok {
+		return c, nil
+	}
+	r, ok := n.(operators.RowNode)
+	if !ok {
+		return nil, fmt.Errorf("internal error: %s is neither columnar nor row-based", n.Name())
+	}
+	return operators.NewRowToColumnar(r)
+}
+
+// asRows returns n as a producer of rows: itself, the row input of a
+// RowToColumnar (the pair cancels), or n's pipeline under a ColumnarToRow.
+func (p *Planner) asRows(n operators.Node) (operators.RowNode, error) {
+	if r2c, ok := n.(*operators.RowToColumnar); ok {
+		return r2c.Children()[0].(operators.RowNode), nil
+	}
+	if r, ok := n.(operators.RowNode); ok {
+		return r, nil
+	}
+	c, ok := n.(operators.ColumnarNode)
+	if !ok {
+		return nil, fmt.Errorf("internal error: %s is neither columnar nor row-based", n.Name())
+	}
+	return operators.NewColumnarToRow(p.pipeline(c))
+}
+
+// pipeline wraps a columnar operator as the top of a whole-stage pipeline,
+// unless it is one already, an exchange, a union or a RowToColumnar (which
+// start pipelines but are not fused into them).
+func (p *Planner) pipeline(n operators.ColumnarNode) operators.ColumnarNode {
+	switch x := n.(type) {
+	case *operators.WholeStage, *operators.Exchange, *operators.Union, *operators.RowToColumnar:
 		return n
+	case *operators.Scan:
+		if x.Vanilla() {
+			return n
+		}
 	}
 	p.nextStage++
 	return operators.NewWholeStage(n, p.nextStage)
 }
 
-func (p *Planner) exchange(child operators.Node, part operators.Partitioning) (operators.Node, error) {
+// exchange distributes n's output by part (the exchange is columnar: a row
+// input is converted first).
+func (p *Planner) exchange(n operators.Node, part operators.Partitioning) (operators.ColumnarNode, error) {
+	c, err := p.asColumnar(n)
+	if err != nil {
+		return nil, err
+	}
 	p.nextPlanID++
-	return operators.NewExchange(p.pipeline(child), part, p.nextPlanID)
+	return operators.NewExchange(p.pipeline(c), part, p.nextPlanID)
+}
+
+func (p *Planner) newLabel(name string) string {
+	p.nextColID++
+	return name + "#" + strconv.FormatInt(p.nextColID, 10)
 }
 
 func labels(cols []*logical.Column) []string {
 	out := make([]string, len(cols))
 	for i, c := range cols {
 		out[i] = c.String()
+	}
+	return out
+}
+
+func names(cols []*logical.Column) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.Name
 	}
 	return out
 }
@@ -100,102 +295,6 @@ func schemaOf(cols []*logical.Column) *arrow.Schema {
 	return arrow.NewSchema(fields, nil)
 }
 
-func (p *Planner) plan(lp logical.Plan) (operators.Node, error) {
-	switch x := lp.(type) {
-	case *logical.Scan:
-		return p.scan(x)
-	case *logical.OneRow:
-		return operators.NewOneRow(), nil
-	case *logical.Filter:
-		in, err := p.plan(x.Input)
-		if err != nil {
-			return nil, err
-		}
-		cond, err := logical.Compile(x.Cond, x.Input.Output())
-		if err != nil {
-			return nil, err
-		}
-		return operators.NewFilter(in, cond, nil)
-	case *logical.Project:
-		return p.project(x)
-	case *logical.Aggregate:
-		return p.aggregate(x)
-	case *logical.Sort:
-		in, err := p.plan(x.Input)
-		if err != nil {
-			return nil, err
-		}
-		keys, lbl, err := sortKeys(x.Keys, x.Input.Output())
-		if err != nil {
-			return nil, err
-		}
-		if in.NumPartitions() > 1 {
-			if in, err = p.exchange(in, operators.Partitioning{Kind: operators.SinglePartition}); err != nil {
-				return nil, err
-			}
-		}
-		return operators.NewSort(in, keys, lbl, true)
-	case *logical.TopN:
-		in, err := p.plan(x.Input)
-		if err != nil {
-			return nil, err
-		}
-		keys, lbl, err := sortKeys(x.Keys, x.Input.Output())
-		if err != nil {
-			return nil, err
-		}
-		out := labels(x.Output())
-		if in.NumPartitions() > 1 {
-			if in, err = operators.NewTopN(in, keys, lbl, x.N, true, out); err != nil {
-				return nil, err
-			}
-			if in, err = p.exchange(in, operators.Partitioning{Kind: operators.SinglePartition}); err != nil {
-				return nil, err
-			}
-		}
-		return operators.NewTopN(in, keys, lbl, x.N, false, out)
-	case *logical.Limit:
-		in, err := p.plan(x.Input)
-		if err != nil {
-			return nil, err
-		}
-		if in.NumPartitions() > 1 {
-			if in, err = operators.NewLimit(in, x.N+x.Offset, 0, false); err != nil {
-				return nil, err
-			}
-			if in, err = p.exchange(in, operators.Partitioning{Kind: operators.SinglePartition}); err != nil {
-				return nil, err
-			}
-		}
-		return operators.NewLimit(in, x.N, x.Offset, true)
-	case *logical.Union:
-		children := make([]operators.Node, len(x.Inputs))
-		for i, in := range x.Inputs {
-			c, err := p.plan(in)
-			if err != nil {
-				return nil, err
-			}
-			children[i] = p.pipeline(c)
-		}
-		return operators.NewUnion(children, schemaOf(x.Cols))
-	}
-	return nil, fmt.Errorf("internal error: no physical plan for %T", lp)
-}
-
-func sortKeys(keys []logical.SortKey, input []*logical.Column) ([]sorting.SortKey, []string, error) {
-	out := make([]sorting.SortKey, len(keys))
-	lbl := make([]string, len(keys))
-	for i, k := range keys {
-		idx := indexOf(input, k.Col.ID)
-		if idx < 0 {
-			return nil, nil, fmt.Errorf("internal error: sort key %s not in input", k.Col)
-		}
-		out[i] = sorting.SortKey{Column: idx, Descending: k.Desc, NullsFirst: k.NullsFirst}
-		lbl[i] = k.String()
-	}
-	return out, lbl, nil
-}
-
 func indexOf(cols []*logical.Column, id logical.ColumnID) int {
 	for i, c := range cols {
 		if c.ID == id {
@@ -203,276 +302,4 @@ func indexOf(cols []*logical.Column, id logical.ColumnID) int {
 		}
 	}
 	return -1
-}
-
-func (p *Planner) project(x *logical.Project) (operators.Node, error) {
-	// A projection over a filter makes the filter output only the columns
-	// the projection reads.
-	var in operators.Node
-	var inCols []*logical.Column
-	if f, ok := x.Input.(*logical.Filter); ok {
-		fin, err := p.plan(f.Input)
-		if err != nil {
-			return nil, err
-		}
-		cond, err := logical.Compile(f.Cond, f.Input.Output())
-		if err != nil {
-			return nil, err
-		}
-		used := map[logical.ColumnID]bool{}
-		for _, e := range x.Exprs {
-			logical.ColumnsOf(e, used)
-		}
-		var keep []int
-		for i, c := range f.Input.Output() {
-			if used[c.ID] {
-				keep = append(keep, i)
-				inCols = append(inCols, c)
-			}
-		}
-		if len(keep) == len(f.Input.Output()) {
-			keep = nil
-		}
-		if keep == nil {
-			inCols = f.Input.Output()
-		}
-		if in, err = operators.NewFilter(fin, cond, keep); err != nil {
-			return nil, err
-		}
-	} else {
-		var err error
-		if in, err = p.plan(x.Input); err != nil {
-			return nil, err
-		}
-		inCols = x.Input.Output()
-	}
-	exprs := make([]any, 0)
-	_ = exprs
-	compiled, err := compileAll(x.Exprs, inCols)
-	if err != nil {
-		return nil, err
-	}
-	return operators.NewProject(in, compiled, schemaOf(x.Cols), strings.Split(logical.NamedExprs(x.Exprs, x.Cols), ", "))
-}
-
-func (p *Planner) newLabel(name string) string {
-	p.nextColID++
-	return name + "#" + strconv.FormatInt(p.nextColID, 10)
-}
-
-// aggregate plans partial aggregation, an exchange on the keys, and final
-// aggregation, with a projection first when keys or arguments are
-// expressions.
-func (p *Planner) aggregate(x *logical.Aggregate) (operators.Node, error) {
-	in, err := p.plan(x.Input)
-	if err != nil {
-		return nil, err
-	}
-	inCols := x.Input.Output()
-	// Pre-projection: the keys, then each distinct argument.
-	pre := append([]logical.Expr{}, x.Groups...)
-	preCols := append([]*logical.Column{}, x.GroupCols...)
-	argIdx := make([]int, len(x.Aggs))
-	for i, a := range x.Aggs {
-		argIdx[i] = -1
-		if a.Arg == nil {
-			continue
-		}
-		found := -1
-		for j := len(x.Groups); j < len(pre); j++ {
-			if logical.Equal(pre[j], a.Arg) {
-				found = j
-			}
-		}
-		if found < 0 {
-			pre = append(pre, a.Arg)
-			if r, ok := a.Arg.(*logical.ColumnRef); ok {
-				preCols = append(preCols, r.Col)
-			} else {
-				p.nextColID++
-				preCols = append(preCols, &logical.Column{ID: logical.ColumnID(p.nextColID), Name: "_arg", Type: a.Arg.Type(), Nullable: true})
-			}
-			found = len(pre) - 1
-		}
-		argIdx[i] = found
-	}
-	identity := len(pre) == len(inCols)
-	if identity {
-		for i, e := range pre {
-			r, ok := e.(*logical.ColumnRef)
-			if !ok || r.Col.ID != inCols[i].ID {
-				identity = false
-				break
-			}
-		}
-	}
-	if !identity {
-		compiled, err := compileAll(pre, inCols)
-		if err != nil {
-			return nil, err
-		}
-		lbl := strings.Split(logical.NamedExprs(pre, preCols), ", ")
-		if len(pre) == 0 {
-			lbl = nil
-		}
-		if in, err = operators.NewProject(in, compiled, schemaOf(preCols), lbl); err != nil {
-			return nil, err
-		}
-	}
-	nk := len(x.Groups)
-	keys := make([]int, nk)
-	for i := range keys {
-		keys[i] = i
-	}
-	keyLabels := labels(x.GroupCols)
-	for _, a := range x.Aggs {
-		if a.Distinct {
-			return p.completeAggregate(x, in, keys, keyLabels, argIdx, preCols)
-		}
-	}
-	funcs := make([]operators.AggFunc, len(x.Aggs))
-	var partialNames, partialLabels, partialFns, finalFns []string
-	partialNames = append(partialNames, names(x.GroupCols)...)
-	partialLabels = append(partialLabels, keyLabels...)
-	for i, a := range x.Aggs {
-		var inType arrow.DataType
-		if a.Arg != nil {
-			inType = a.Arg.Type()
-		}
-		funcs[i] = operators.AggFunc{Kind: aggKind(a.Kind), Input: argIdx[i], InputType: inType}
-		acc, err := agg.NewAccumulator(funcs[i].Kind, inType)
-		if err != nil {
-			return nil, fmt.Errorf("aggregate %s: %w", a, err)
-		}
-		for _, s := range stateNames(a.Kind, len(acc.StateTypes())) {
-			l := p.newLabel(s)
-			partialNames = append(partialNames, s)
-			partialLabels = append(partialLabels, l)
-		}
-		acc.Release()
-		argText := "1"
-		if a.Arg != nil {
-			argText = preCols[argIdx[i]].String()
-			if r, ok := a.Arg.(*logical.ColumnRef); ok {
-				argText = r.Col.String()
-			}
-		}
-		d := ""
-		if a.Distinct {
-			d = "distinct "
-		}
-		partialFns = append(partialFns, "partial_"+a.Kind.String()+"("+d+argText+")")
-		finalFns = append(finalFns, a.Kind.String()+"("+d+argText+")")
-	}
-	partial, err := operators.NewHashAggregate(in, operators.AggPartial, keys, funcs, partialNames,
-		fmt.Sprintf("(keys=[%s], functions=[%s], isStreamingAgg=false, output=[%s])",
-			strings.Join(keyLabels, ", "), strings.Join(partialFns, ", "), strings.Join(partialLabels, ", ")))
-	if err != nil {
-		return nil, err
-	}
-	var ex operators.Node
-	if nk > 0 {
-		n := int(p.cfg.Int(conf.ShufflePartitions))
-		ex, err = p.exchange(partial, operators.Partitioning{Kind: operators.HashPartitioning, Keys: keys, Labels: keyLabels, N: n})
-	} else {
-		ex, err = p.exchange(partial, operators.Partitioning{Kind: operators.SinglePartition})
-	}
-	if err != nil {
-		return nil, err
-	}
-	// Final: states start after the keys, in order.
-	finalFuncs := make([]operators.AggFunc, len(funcs))
-	col := nk
-	for i, f := range funcs {
-		acc, err := agg.NewAccumulator(f.Kind, f.InputType)
-		if err != nil {
-			return nil, err
-		}
-		finalFuncs[i] = operators.AggFunc{Kind: f.Kind, Input: col, InputType: f.InputType}
-		col += len(acc.StateTypes())
-		acc.Release()
-	}
-	out := x.Output()
-	return operators.NewHashAggregate(ex, operators.AggFinal, keys, finalFuncs, names(out),
-		fmt.Sprintf("(keys=[%s], functions=[%s], isStreamingAgg=false, output=[%s])",
-			strings.Join(keyLabels, ", "), strings.Join(finalFns, ", "), strings.Join(labels(out), ", ")))
-}
-
-func names(cols []*logical.Column) []string {
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		out[i] = c.Name
-	}
-	return out
-}
-
-func stateNames(k logical.AggKind, n int) []string {
-	switch k {
-	case logical.AggCount, logical.AggCountStar:
-		return []string{"count"}
-	case logical.AggAvg:
-		return []string{"sum", "count"}
-	case logical.AggSum:
-		if n == 2 {
-			return []string{"sum", "isEmpty"}
-		}
-		return []string{"sum"}
-	case logical.AggMin:
-		return []string{"min"}
-	}
-	return []string{"max"}
-}
-
-func aggKind(k logical.AggKind) agg.AggKind {
-	switch k {
-	case logical.AggCountStar:
-		return agg.CountStar
-	case logical.AggCount:
-		return agg.Count
-	case logical.AggSum:
-		return agg.Sum
-	case logical.AggAvg:
-		return agg.Avg
-	case logical.AggMin:
-		return agg.Min
-	}
-	return agg.Max
-}
-
-// completeAggregate plans an aggregation with DISTINCT aggregates over
-// several arguments: the rows are exchanged by the keys and aggregated in one
-// phase, each distinct aggregate keeping a set of the values it has seen per
-// group.
-func (p *Planner) completeAggregate(x *logical.Aggregate, in operators.Node, keys []int, keyLabels []string, argIdx []int, preCols []*logical.Column) (operators.Node, error) {
-	var ex operators.Node
-	var err error
-	if len(keys) > 0 {
-		n := int(p.cfg.Int(conf.ShufflePartitions))
-		ex, err = p.exchange(in, operators.Partitioning{Kind: operators.HashPartitioning, Keys: keys, Labels: keyLabels, N: n})
-	} else {
-		ex, err = p.exchange(in, operators.Partitioning{Kind: operators.SinglePartition})
-	}
-	if err != nil {
-		return nil, err
-	}
-	funcs := make([]operators.AggFunc, len(x.Aggs))
-	var fns []string
-	for i, a := range x.Aggs {
-		var inType arrow.DataType
-		argText := "1"
-		if a.Arg != nil {
-			inType = a.Arg.Type()
-			argText = preCols[argIdx[i]].String()
-		}
-		funcs[i] = operators.AggFunc{Kind: aggKind(a.Kind), Input: argIdx[i], InputType: inType, Distinct: a.Distinct}
-		d := ""
-		if a.Distinct {
-			d = "distinct "
-		}
-		fns = append(fns, a.Kind.String()+"("+d+argText+")")
-	}
-	out := x.Output()
-	return operators.NewHashAggregate(ex, operators.AggComplete, keys, funcs, names(out),
-		fmt.Sprintf("(keys=[%s], functions=[%s], isStreamingAgg=false, output=[%s])",
-			strings.Join(keyLabels, ", "), strings.Join(fns, ", "), strings.Join(labels(out), ", ")))
 }

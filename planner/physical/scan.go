@@ -3,23 +3,11 @@ package physical
 import (
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/gluten-go/gluten-go/columnar/expr"
+	"github.com/gluten-go/gluten-go/columnar/rowexpr"
 	"github.com/gluten-go/gluten-go/operators"
 	"github.com/gluten-go/gluten-go/planner/conf"
 	"github.com/gluten-go/gluten-go/planner/logical"
 )
-
-func compileAll(es []logical.Expr, input []*logical.Column) ([]expr.Expr, error) {
-	out := make([]expr.Expr, len(es))
-	for i, e := range es {
-		c, err := logical.Compile(e, input)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = c
-	}
-	return out, nil
-}
 
 func (p *Planner) scan(x *logical.Scan) (operators.Node, error) {
 	req := operators.ScanRequest{
@@ -37,7 +25,51 @@ func (p *Planner) scan(x *logical.Scan) (operators.Node, error) {
 			}
 		}
 	}
-	return operators.NewScan(p.ctx, x.Table.Name, x.Table.Source, req, labels(x.Cols), filters)
+	n, err := operators.NewScan(p.ctx, x.Table.Name, x.Table.Source, req, labels(x.Cols), filters)
+	if err != nil {
+		return nil, err
+	}
+	// A scan that falls back is vanilla Spark's FileScan: it still reads
+	// Parquet into batches, which a ColumnarToRow turns into rows.
+	o := origin{lp: x}
+	reason := p.decide(o, "FileScan", conf.ColumnarFileScan, nil)
+	n.SetVanilla(reason != "")
+	p.track(n, o, reason)
+	if p.cfg.Bool(conf.TestingInjectRowFunction) {
+		return p.injectRowFunction(x, n)
+	}
+	return n, nil
+}
+
+// injectRowFunction puts above a scan a projection passing every column
+// through a row-only identity function (the testing aid
+// spark.gluten.sql.columnar.testing.injectRowFunction): the pipeline above
+// the scan then falls back to rows in its middle, with a ColumnarToRow below
+// the projection and a RowToColumnar above it when the next operator is
+// columnar.
+func (p *Planner) injectRowFunction(x *logical.Scan, n operators.Node) (operators.Node, error) {
+	exprs := make([]rowexpr.Expr, len(x.Cols))
+	lbl := make([]string, len(x.Cols))
+	for i, c := range x.Cols {
+		u := &rowexpr.UDF{Name: "testing_row_identity", ArgTypes: []arrow.DataType{c.Type}, ResultType: c.Type,
+			Fn: func(args []rowexpr.Value) (rowexpr.Value, error) { return args[0], nil }}
+		e, err := rowexpr.CallUDF(u, []rowexpr.Expr{rowexpr.Column(i, c.String(), c.Type)})
+		if err != nil {
+			return nil, err
+		}
+		exprs[i] = e
+		lbl[i] = e.String() + " AS " + c.String()
+	}
+	r, err := p.asRows(n)
+	if err != nil {
+		return nil, err
+	}
+	proj, err := operators.NewRowProject(r, exprs, n.Schema(), lbl)
+	if err != nil {
+		return nil, err
+	}
+	return p.track(proj, origin{lp: x, part: "injected"},
+		"function testing_row_identity has no columnar implementation ("+conf.TestingInjectRowFunction+"=true)"), nil
 }
 
 // prunePredicate converts "column op literal" (of the column's type) into a
