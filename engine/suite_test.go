@@ -52,12 +52,30 @@ type suiteConfig struct {
 
 // suiteConfigs are the configurations the whole suite runs under; the
 // answers must not depend on them.
+//
+// Beyond the columnar defaults and small batches, they cover every way of
+// falling back to rows: Gluten disabled (everything as rows, the vanilla
+// baseline), each columnar operator disabled in turn, and a row-only
+// function in the middle of every pipeline (the testing key
+// injectRowFunction puts one above every scan).
 var suiteConfigs = []suiteConfig{
 	{"default", nil},
 	{"partitions1_batch7", map[string]string{
 		"spark.sql.shuffle.partitions":           "1",
 		"spark.gluten.sql.columnar.maxBatchSize": "7",
 	}},
+	{"gluten_disabled", map[string]string{"spark.gluten.enabled": "false"}},
+	{"filter_off", map[string]string{"spark.gluten.sql.columnar.filter": "false"}},
+	{"project_off", map[string]string{"spark.gluten.sql.columnar.project": "false"}},
+	{"hashagg_off", map[string]string{"spark.gluten.sql.columnar.hashagg": "false"}},
+	{"sort_off", map[string]string{"spark.gluten.sql.columnar.sort": "false"}},
+	{"limit_off", map[string]string{"spark.gluten.sql.columnar.limit": "false"}},
+	{"union_off", map[string]string{"spark.gluten.sql.columnar.union": "false"}},
+	{"topn_off", map[string]string{"spark.gluten.sql.columnar.takeOrderedAndProject": "false"}},
+	{"filescan_off", map[string]string{"spark.gluten.sql.columnar.filescan": "false"}},
+	{"row_function_mid_pipeline", map[string]string{"spark.gluten.sql.columnar.testing.injectRowFunction": "true"}},
+	{"stage_fallback_threshold", map[string]string{"spark.gluten.sql.columnar.wholeStage.fallback.threshold": "1",
+		"spark.gluten.sql.columnar.fallback.preferColumnar": "false", "spark.gluten.sql.columnar.project": "false"}},
 }
 
 // suiteData is the dataset, generated once per test binary and removed by
@@ -119,6 +137,15 @@ func TestSuite(t *testing.T) {
 		recs = append(recs, rs...)
 	}
 	configs := suiteConfigs
+	if raceEnabled {
+		configs = nil
+		for _, c := range suiteConfigs {
+			switch c.name {
+			case "default", "gluten_disabled", "row_function_mid_pipeline":
+				configs = append(configs, c)
+			}
+		}
+	}
 	if *suiteConf != "" {
 		conf := map[string]string{}
 		for _, kv := range strings.Split(*suiteConf, ",") {
