@@ -42,7 +42,8 @@ func main() {
 
 const usage = `usage:
   bench tpch --sf N --queries 1,6 [--runs 3] [--out FILE] [--dir DIR] [--conf KEY=VALUE ...]
-  bench scan --sf N [--runs 3] [--threads N] [--out FILE] [--dir DIR]`
+  bench scan --sf N [--runs 3] [--threads N] [--alloc pool|go] [--out FILE] [--dir DIR]
+  bench fallback --sf N [--runs 3] [--out FILE] [--dir DIR]`
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return runTPCH(ctx, args[1:], stdout)
 	case "scan":
 		return runScan(ctx, args[1:], stdout)
+	case "fallback":
+		return runFallback(ctx, args[1:], stdout)
 	case "child":
 		return runChild(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
