@@ -97,7 +97,11 @@ func ExplainAnalyze(root Node) string {
 			fmt.Fprintf(&b, "  [rows=%d batches=%d time=%s", m.OutputRows.Load(), m.OutputBatches.Load(),
 				time.Duration(m.ElapsedNanos.Load()).Round(time.Microsecond))
 			for _, x := range m.Extra() {
-				fmt.Fprintf(&b, " %s=%d", x.Name, x.Value)
+				if strings.HasSuffix(x.Name, "Time") {
+					fmt.Fprintf(&b, " %s=%s", x.Name, time.Duration(x.Value).Round(time.Microsecond))
+				} else {
+					fmt.Fprintf(&b, " %s=%d", x.Name, x.Value)
+				}
 			}
 			b.WriteString("]")
 		}

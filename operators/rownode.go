@@ -3,6 +3,7 @@ package operators
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/gluten-go/gluten-go/columnar/rows"
 )
@@ -37,24 +38,41 @@ func executeRows(n Node, ctx context.Context, p int, task *TaskContext) (RowStre
 	return r.ExecuteRows(ctx, p, task)
 }
 
-// meteredRows counts the rows a row stream returns and the time spent
-// producing them.
+// meteredRows counts the rows a row stream returns and estimates the time
+// spent producing them: a clock read per row would cost as much as many row
+// operators' work, so the first call (where blocking operators do all their
+// work) and one call in rowTimeSample are timed, the latter weighted by
+// rowTimeSample.
 type meteredRows struct {
 	in    RowStream
 	m     *Metrics
 	rows  int64
-	nanos int64
+	calls int64
 }
+
+// rowTimeSample is the sampling period of row operators' time.
+const rowTimeSample = 16
 
 func meteredRowStream(s RowStream, m *Metrics) RowStream { return &meteredRows{in: s, m: m} }
 
 func (s *meteredRows) Next() (rows.Row, error) {
-	r, err := s.in.Next()
+	s.calls++
+	var r rows.Row
+	var err error
+	switch {
+	case s.calls == 1:
+		t := time.Now()
+		r, err = s.in.Next()
+		s.m.ElapsedNanos.Add(int64(time.Since(t)))
+	case s.calls%rowTimeSample == 0:
+		t := time.Now()
+		r, err = s.in.Next()
+		s.m.ElapsedNanos.Add(rowTimeSample * int64(time.Since(t)))
+	default:
+		r, err = s.in.Next()
+	}
 	if r != nil {
 		s.rows++
-		// Row operators count rows without timing each one (a clock read
-		// per row would cost more than many operators' work); the batch
-		// counter stays 0.
 		if s.rows&1023 == 0 {
 			s.flush()
 		}

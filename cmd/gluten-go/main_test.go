@@ -119,3 +119,20 @@ func TestErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestVerboseFallback checks the one-line fallback summary of --verbose.
+func TestVerboseFallback(t *testing.T) {
+	dir := tpchDir(t)
+	code, out, errs := runCLI("query", "--data", dir, "--verbose", "--format", "csv",
+		"SELECT regexp_replace(r_name, 'A', 'a') AS n FROM region WHERE r_regionkey = 0")
+	if code != 0 || out != "n\naFRICa\n" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if !strings.Contains(errs, "fallback: 1 of 3 operators run as rows, 2 transitions: Project (function regexp_replace has no columnar implementation)") {
+		t.Errorf("stderr %q", errs)
+	}
+	code, _, errs = runCLI("query", "--data", dir, "--verbose", "--conf", "spark.gluten.enabled=false", "SELECT count(*) FROM region")
+	if code != 0 || !strings.Contains(errs, "fallback: 3 of 4 operators run as rows, 4 transitions: FileScan (Gluten is disabled (spark.gluten.enabled=false))") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}
