@@ -37,6 +37,18 @@ func combine(h, v uint64) uint64 {
 	return mix64(h ^ (v + hashSeed + (h << 6) + (h >> 2)))
 }
 
+// HashSeed is the hash of zero key columns: HashColumns starts every row's
+// hash from it.
+const HashSeed uint64 = hashSeed
+
+// HashNull is the value a NULL contributes to a row's hash.
+const HashNull uint64 = nullHash
+
+// HashCombine adds a value's 64 bits to a running hash, as HashColumns does
+// column by column; row-format code hashes values with it so that rows and
+// Arrow arrays partition alike.
+func HashCombine(h, v uint64) uint64 { return combine(h, v) }
+
 // HashColumns computes a hash per row over cols (all of the same length)
 // into out, which must have that length.
 func HashColumns(cols []arrow.Array, out []uint64) error {

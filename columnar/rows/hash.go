@@ -6,28 +6,14 @@ import (
 	"github.com/gluten-go/gluten-go/columnar"
 )
 
-// The hash function of columnar.HashColumns (columnar/hashing.go), repeated
-// here for rows; TestHashFieldsMatchesHashColumns keeps the two in step.
+// The hash function of columnar.HashColumns (columnar/hashing.go);
+// TestHashFieldsMatchesHashColumns keeps the two in step.
 const (
-	hashSeed  = 0x9E3779B97F4A7C15
-	nullHash  = 0x5BD1E9955BD1E995
-	hashMul   = 0xbf58476d1ce4e5b9
-	hashMul2  = 0x94d049bb133111eb
-	hashFinal = 0xff51afd7ed558ccd
+	hashSeed = columnar.HashSeed
+	nullHash = columnar.HashNull
 )
 
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= hashMul
-	x ^= x >> 27
-	x *= hashMul2
-	x ^= x >> 31
-	return x
-}
-
-func combine(h, v uint64) uint64 {
-	return mix64(h ^ (v + hashSeed + (h << 6) + (h >> 2)))
-}
+func combine(h, v uint64) uint64 { return columnar.HashCombine(h, v) }
 
 // HashFields hashes fields cols of r, a row of l, to the same value
 // columnar.HashColumns computes for the same SQL values in Arrow arrays

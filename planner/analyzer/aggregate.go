@@ -232,7 +232,7 @@ func (a *analyzer) bindAggCall(f *parser.FuncCall, kind logical.AggKind, s *scop
 			call.Arg = &logical.Cast{Arg: call.Arg, To: columnar.Float64}
 			t = columnar.Float64
 		}
-		rt, err := agg.ResultType(toAggKind(call.Kind), t)
+		rt, err := agg.ResultType(call.Kind.Kernel(), t)
 		if err != nil {
 			return nil, errAt(f.At, "function %s cannot take an argument of type %s", f.Name, columnar.TypeName(t))
 		}
@@ -314,22 +314,6 @@ func trimPrefix(msg string) string {
 	return msg
 }
 
-func toAggKind(k logical.AggKind) agg.AggKind {
-	switch k {
-	case logical.AggCountStar:
-		return agg.CountStar
-	case logical.AggCount:
-		return agg.Count
-	case logical.AggSum:
-		return agg.Sum
-	case logical.AggAvg:
-		return agg.Avg
-	case logical.AggMin:
-		return agg.Min
-	}
-	return agg.Max
-}
-
 // plan builds the aggregation over input, rewriting DISTINCT aggregates
 // into two levels of grouping as Spark's RewriteDistinctAggregates does.
 func (g *aggState) plan(a *analyzer, input logical.Plan) logical.Plan {
@@ -380,7 +364,7 @@ func (g *aggState) plan(a *analyzer, input logical.Plan) logical.Plan {
 		if mk == logical.AggCount || mk == logical.AggCountStar {
 			mk = logical.AggSum
 		}
-		mt, err := agg.ResultType(toAggKind(mk), icol.Type)
+		mt, err := agg.ResultType(mk.Kernel(), icol.Type)
 		if err != nil {
 			mt = icol.Type
 		}

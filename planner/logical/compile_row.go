@@ -1,7 +1,7 @@
 package logical
 
 import (
-	"fmt"
+	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/gluten-go/gluten-go/columnar/expr"
 	"github.com/gluten-go/gluten-go/columnar/rowexpr"
@@ -10,125 +10,54 @@ import (
 // CompileRow turns a resolved expression into a row expression over rows
 // whose fields are input, in order (for the row operators).
 func CompileRow(e Expr, input []*Column) (rowexpr.Expr, error) {
-	idx := make(map[ColumnID]int, len(input))
-	for i, c := range input {
-		if _, dup := idx[c.ID]; !dup {
-			idx[c.ID] = i
-		}
-	}
-	return compileRow(e, idx)
+	return compileWith[rowexpr.Expr](e, input, rowBuilder{})
 }
 
-func compileRow(e Expr, idx map[ColumnID]int) (rowexpr.Expr, error) {
-	args := func(es []Expr) ([]rowexpr.Expr, error) {
-		out := make([]rowexpr.Expr, len(es))
-		for i, a := range es {
-			c, err := compileRow(a, idx)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = c
-		}
-		return out, nil
+// rowBuilder builds row expressions (package rowexpr).
+type rowBuilder struct{}
+
+func (rowBuilder) column(i int, name string, t arrow.DataType) rowexpr.Expr {
+	return rowexpr.Column(i, name, t)
+}
+func (rowBuilder) literal(v any, t arrow.DataType) (rowexpr.Expr, error) {
+	return rowexpr.Literal(v, t)
+}
+func (rowBuilder) cast(a rowexpr.Expr, t arrow.DataType) (rowexpr.Expr, error) {
+	return rowexpr.Cast(a, t)
+}
+func (rowBuilder) in(a rowexpr.Expr, vals []any, neg bool) (rowexpr.Expr, error) {
+	return rowexpr.In(a, vals, neg)
+}
+func (rowBuilder) like(a rowexpr.Expr, pattern string, esc rune, ci bool) (rowexpr.Expr, error) {
+	return rowexpr.Like(a, pattern, esc, ci)
+}
+func (rowBuilder) caseWhen(conds, results []rowexpr.Expr, els rowexpr.Expr) (rowexpr.Expr, error) {
+	return rowexpr.Case(conds, results, els)
+}
+func (rowBuilder) arith(op expr.ArithOp, l, r rowexpr.Expr) (rowexpr.Expr, error) {
+	return rowexpr.Arith(op, l, r)
+}
+func (rowBuilder) negate(a rowexpr.Expr) (rowexpr.Expr, error) { return rowexpr.Negate(a) }
+func (rowBuilder) compare(op expr.CmpOp, l, r rowexpr.Expr) (rowexpr.Expr, error) {
+	return rowexpr.Compare(op, l, r)
+}
+func (rowBuilder) and(l, r rowexpr.Expr) (rowexpr.Expr, error) { return rowexpr.And(l, r) }
+func (rowBuilder) or(l, r rowexpr.Expr) (rowexpr.Expr, error)  { return rowexpr.Or(l, r) }
+func (rowBuilder) not(a rowexpr.Expr) (rowexpr.Expr, error)    { return rowexpr.Not(a) }
+func (rowBuilder) isNull(a rowexpr.Expr, not bool) (rowexpr.Expr, error) {
+	if not {
+		return rowexpr.IsNotNull(a)
 	}
-	switch x := e.(type) {
-	case *ColumnRef:
-		i, ok := idx[x.Col.ID]
-		if !ok {
-			return nil, fmt.Errorf("internal error: column %s is not in the input", x.Col)
-		}
-		return rowexpr.Column(i, x.Col.String(), x.Col.Type), nil
-	case *Literal:
-		return rowexpr.Literal(x.Value, x.Typ)
-	case *Cast:
-		a, err := compileRow(x.Arg, idx)
-		if err != nil {
-			return nil, err
-		}
-		return rowexpr.Cast(a, x.To)
-	case *InList:
-		a, err := compileRow(x.Arg, idx)
-		if err != nil {
-			return nil, err
-		}
-		return rowexpr.In(a, x.Values, x.Negated)
-	case *Like:
-		a, err := compileRow(x.Arg, idx)
-		if err != nil {
-			return nil, err
-		}
-		return rowexpr.Like(a, x.Pattern, x.Escape, x.CaseInsensitive)
-	case *Case:
-		conds, err := args(x.Conds)
-		if err != nil {
-			return nil, err
-		}
-		results, err := args(x.Results)
-		if err != nil {
-			return nil, err
-		}
-		var els rowexpr.Expr
-		if x.Else != nil {
-			if els, err = compileRow(x.Else, idx); err != nil {
-				return nil, err
-			}
-		}
-		return rowexpr.Case(conds, results, els)
-	case *Call:
-		as, err := args(x.Args)
-		if err != nil {
-			return nil, err
-		}
-		switch x.Op {
-		case OpAdd:
-			return rowexpr.Arith(expr.Add, as[0], as[1])
-		case OpSub:
-			return rowexpr.Arith(expr.Sub, as[0], as[1])
-		case OpMul:
-			return rowexpr.Arith(expr.Mul, as[0], as[1])
-		case OpDiv:
-			return rowexpr.Arith(expr.Div, as[0], as[1])
-		case OpMod:
-			return rowexpr.Arith(expr.Mod, as[0], as[1])
-		case OpNeg:
-			return rowexpr.Negate(as[0])
-		case OpEq:
-			return rowexpr.Compare(expr.Eq, as[0], as[1])
-		case OpNotEq:
-			return rowexpr.Compare(expr.NotEq, as[0], as[1])
-		case OpLt:
-			return rowexpr.Compare(expr.Lt, as[0], as[1])
-		case OpLtEq:
-			return rowexpr.Compare(expr.LtEq, as[0], as[1])
-		case OpGt:
-			return rowexpr.Compare(expr.Gt, as[0], as[1])
-		case OpGtEq:
-			return rowexpr.Compare(expr.GtEq, as[0], as[1])
-		case OpEqNullSafe:
-			return rowexpr.Compare(expr.EqNullSafe, as[0], as[1])
-		case OpAnd:
-			return rowexpr.And(as[0], as[1])
-		case OpOr:
-			return rowexpr.Or(as[0], as[1])
-		case OpNot:
-			return rowexpr.Not(as[0])
-		case OpIsNull:
-			return rowexpr.IsNull(as[0])
-		case OpIsNotNull:
-			return rowexpr.IsNotNull(as[0])
-		case OpCoalesce:
-			return rowexpr.Coalesce(as...)
-		case OpFunc:
-			if x.UDF != nil {
-				return rowexpr.CallUDF(x.UDF, as)
-			}
-			return rowexpr.Function(x.Name, as)
-		}
-		return nil, fmt.Errorf("internal error: cannot compile %s for rows", e)
-	case *AggCall:
-		return nil, fmt.Errorf("internal error: aggregate %s outside an aggregation", e)
+	return rowexpr.IsNull(a)
+}
+func (rowBuilder) coalesce(args []rowexpr.Expr) (rowexpr.Expr, error) {
+	return rowexpr.Coalesce(args...)
+}
+func (rowBuilder) function(c *Call, args []rowexpr.Expr) (rowexpr.Expr, error) {
+	if c.UDF != nil {
+		return rowexpr.CallUDF(c.UDF, args)
 	}
-	return nil, fmt.Errorf("internal error: cannot compile %T for rows", e)
+	return rowexpr.Function(c.Name, args)
 }
 
 // RowOnly reports why e cannot run in the columnar engine ("" when it can):

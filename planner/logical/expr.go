@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/gluten-go/gluten-go/columnar"
+	"github.com/gluten-go/gluten-go/columnar/agg"
 	"github.com/gluten-go/gluten-go/columnar/rowagg"
 	"github.com/gluten-go/gluten-go/columnar/rowexpr"
 )
@@ -435,6 +436,24 @@ var aggNames = [...]string{"count", "count", "sum", "avg", "min", "max", "other"
 
 // String returns the function's SQL name.
 func (k AggKind) String() string { return aggNames[k] }
+
+// Kernel returns the columnar/agg kind of a standard aggregate (AggOther
+// has none and gives agg.Max; check RowOnly first).
+func (k AggKind) Kernel() agg.AggKind {
+	switch k {
+	case AggCountStar:
+		return agg.CountStar
+	case AggCount:
+		return agg.Count
+	case AggSum:
+		return agg.Sum
+	case AggAvg:
+		return agg.Avg
+	case AggMin:
+		return agg.Min
+	}
+	return agg.Max
+}
 
 // AggCall is an aggregate function call; it appears only in an Aggregate
 // node's aggregate list.

@@ -90,34 +90,20 @@ func (p *Planner) preProject(x *logical.Aggregate, in operators.Node, pre []logi
 	o := origin{lp: x, part: "pre"}
 	schema := schemaOf(preCols)
 	lbl := logical.NamedExprList(pre, preCols)
-	if reason := p.decide(o, "Project", conf.ColumnarProject, pre, schemaOf(inCols)); reason != "" {
+	reason := p.decide(o, "Project", conf.ColumnarProject, pre, schemaOf(inCols))
+	return p.place(o, reason, in, func(r operators.RowNode) (operators.Node, error) {
 		exprs, err := compileRowAll(pre, inCols)
 		if err != nil {
 			return nil, err
 		}
-		r, err := p.asRows(in)
+		return operators.NewRowProject(r, exprs, schema, lbl)
+	}, func(c operators.ColumnarNode) (operators.Node, error) {
+		exprs, err := compileAll(pre, inCols)
 		if err != nil {
 			return nil, err
 		}
-		n, err := operators.NewRowProject(r, exprs, schema, lbl)
-		if err != nil {
-			return nil, err
-		}
-		return p.track(n, o, reason), nil
-	}
-	exprs, err := compileAll(pre, inCols)
-	if err != nil {
-		return nil, err
-	}
-	c, err := p.asColumnar(in)
-	if err != nil {
-		return nil, err
-	}
-	n, err := operators.NewProject(c, exprs, schema, lbl)
-	if err != nil {
-		return nil, err
-	}
-	return p.track(n, o, ""), nil
+		return operators.NewProject(c, exprs, schema, lbl)
+	})
 }
 
 // argText is an aggregate's argument as EXPLAIN prints it.
@@ -168,7 +154,7 @@ func (p *Planner) twoPhaseAggregate(ap *aggPlan, in operators.Node) (operators.N
 		if a.Arg != nil {
 			inType = a.Arg.Type()
 		}
-		funcs[i] = operators.AggFunc{Kind: aggKind(a.Kind), Input: ap.argIdx[i], InputType: inType}
+		funcs[i] = operators.AggFunc{Kind: a.Kind.Kernel(), Input: ap.argIdx[i], InputType: inType}
 		acc, err := agg.NewAccumulator(funcs[i].Kind, inType)
 		if err != nil {
 			return nil, fmt.Errorf("aggregate %s: %w", a, err)
@@ -209,30 +195,16 @@ func (p *Planner) aggExchange(ap *aggPlan, in operators.Node) (operators.Node, e
 // hashAggregate plans one phase of an aggregation as the columnar or the
 // row operator.
 func (p *Planner) hashAggregate(o origin, in operators.Node, mode operators.AggMode, keys []int, funcs []operators.AggFunc, outNames []string, detail string, schema *arrow.Schema) (operators.Node, error) {
-	if reason := p.decide(o, "HashAggregate", conf.ColumnarHashAgg, nil, schema); reason != "" {
+	reason := p.decide(o, "HashAggregate", conf.ColumnarHashAgg, nil, schema)
+	return p.place(o, reason, in, func(r operators.RowNode) (operators.Node, error) {
 		rowFuncs := make([]operators.RowAggFunc, len(funcs))
 		for i, f := range funcs {
 			rowFuncs[i] = operators.RowAggFuncOf(f)
 		}
-		r, err := p.asRows(in)
-		if err != nil {
-			return nil, err
-		}
-		n, err := operators.NewRowHashAggregate(r, mode, keys, rowFuncs, outNames, detail)
-		if err != nil {
-			return nil, err
-		}
-		return p.track(n, o, reason), nil
-	}
-	c, err := p.asColumnar(in)
-	if err != nil {
-		return nil, err
-	}
-	n, err := operators.NewHashAggregate(c, mode, keys, funcs, outNames, detail)
-	if err != nil {
-		return nil, err
-	}
-	return p.track(n, o, ""), nil
+		return operators.NewRowHashAggregate(r, mode, keys, rowFuncs, outNames, detail)
+	}, func(c operators.ColumnarNode) (operators.Node, error) {
+		return operators.NewHashAggregate(c, mode, keys, funcs, outNames, detail)
+	})
 }
 
 // completeAggregate plans an aggregation in one phase: the rows are
@@ -269,7 +241,7 @@ func (p *Planner) completeAggregate(ap *aggPlan, in operators.Node) (operators.N
 				Input: ap.argIdx[i], Distinct: a.Distinct}
 			continue
 		}
-		funcs[i] = operators.AggFunc{Kind: aggKind(a.Kind), Input: ap.argIdx[i], InputType: inType, Distinct: a.Distinct}
+		funcs[i] = operators.AggFunc{Kind: a.Kind.Kernel(), Input: ap.argIdx[i], InputType: inType, Distinct: a.Distinct}
 		rowFuncs[i] = operators.RowAggFuncOf(funcs[i])
 	}
 	detail := aggDetail(ap.keyLabels, fns, labels(out))
@@ -283,22 +255,11 @@ func (p *Planner) completeAggregate(ap *aggPlan, in operators.Node) (operators.N
 	} else {
 		reason = p.decide(o, "HashAggregate", conf.ColumnarHashAgg, nil, schemaOf(out))
 	}
-	if reason != "" {
-		r, err := p.asRows(ex)
-		if err != nil {
-			return nil, err
-		}
-		n, err := operators.NewRowHashAggregate(r, operators.AggComplete, ap.keys, rowFuncs, names(out), detail)
-		if err != nil {
-			return nil, err
-		}
-		return p.track(n, o, reason), nil
-	}
-	n, err := operators.NewHashAggregate(ex.(operators.ColumnarNode), operators.AggComplete, ap.keys, funcs, names(out), detail)
-	if err != nil {
-		return nil, err
-	}
-	return p.track(n, o, ""), nil
+	return p.place(o, reason, ex, func(r operators.RowNode) (operators.Node, error) {
+		return operators.NewRowHashAggregate(r, operators.AggComplete, ap.keys, rowFuncs, names(out), detail)
+	}, func(c operators.ColumnarNode) (operators.Node, error) {
+		return operators.NewHashAggregate(c, operators.AggComplete, ap.keys, funcs, names(out), detail)
+	})
 }
 
 func stateNames(k logical.AggKind, n int) []string {
@@ -316,20 +277,4 @@ func stateNames(k logical.AggKind, n int) []string {
 		return []string{"min"}
 	}
 	return []string{"max"}
-}
-
-func aggKind(k logical.AggKind) agg.AggKind {
-	switch k {
-	case logical.AggCountStar:
-		return agg.CountStar
-	case logical.AggCount:
-		return agg.Count
-	case logical.AggSum:
-		return agg.Sum
-	case logical.AggAvg:
-		return agg.Avg
-	case logical.AggMin:
-		return agg.Min
-	}
-	return agg.Max
 }

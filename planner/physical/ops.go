@@ -45,34 +45,46 @@ func (p *Planner) plan(lp logical.Plan) (operators.Node, error) {
 // only those).
 func (p *Planner) filter(x *logical.Filter, in operators.Node, keep []int) (operators.Node, error) {
 	o := origin{lp: x}
-	if reason := p.decide(o, "Filter", conf.ColumnarFilter, []logical.Expr{x.Cond}, schemaOf(x.Input.Output())); reason != "" {
+	reason := p.decide(o, "Filter", conf.ColumnarFilter, []logical.Expr{x.Cond}, schemaOf(x.Input.Output()))
+	return p.place(o, reason, in, func(r operators.RowNode) (operators.Node, error) {
 		cond, err := logical.CompileRow(x.Cond, x.Input.Output())
 		if err != nil {
 			return nil, err
 		}
+		return operators.NewRowFilter(r, cond)
+	}, func(c operators.ColumnarNode) (operators.Node, error) {
+		cond, err := logical.Compile(x.Cond, x.Input.Output())
+		if err != nil {
+			return nil, err
+		}
+		return operators.NewFilter(c, cond, keep)
+	})
+}
+
+// place plans one operator over in: as rows when reason says why it falls
+// back, else columnar, with the transition its input needs; and records
+// where it came from.
+func (p *Planner) place(o origin, reason string, in operators.Node,
+	row func(operators.RowNode) (operators.Node, error), col func(operators.ColumnarNode) (operators.Node, error)) (operators.Node, error) {
+	var n operators.Node
+	if reason != "" {
 		r, err := p.asRows(in)
 		if err != nil {
 			return nil, err
 		}
-		n, err := operators.NewRowFilter(r, cond)
+		if n, err = row(r); err != nil {
+			return nil, err
+		}
+	} else {
+		c, err := p.asColumnar(in)
 		if err != nil {
 			return nil, err
 		}
-		return p.track(n, o, reason), nil
+		if n, err = col(c); err != nil {
+			return nil, err
+		}
 	}
-	cond, err := logical.Compile(x.Cond, x.Input.Output())
-	if err != nil {
-		return nil, err
-	}
-	c, err := p.asColumnar(in)
-	if err != nil {
-		return nil, err
-	}
-	n, err := operators.NewFilter(c, cond, keep)
-	if err != nil {
-		return nil, err
-	}
-	return p.track(n, o, ""), nil
+	return p.track(n, o, reason), nil
 }
 
 func (p *Planner) project(x *logical.Project) (operators.Node, error) {
@@ -114,34 +126,19 @@ func (p *Planner) project(x *logical.Project) (operators.Node, error) {
 	}
 	schema := schemaOf(x.Cols)
 	lbl := logical.NamedExprList(x.Exprs, x.Cols)
-	if reason != "" {
+	return p.place(o, reason, in, func(r operators.RowNode) (operators.Node, error) {
 		exprs, err := compileRowAll(x.Exprs, inCols)
 		if err != nil {
 			return nil, err
 		}
-		r, err := p.asRows(in)
+		return operators.NewRowProject(r, exprs, schema, lbl)
+	}, func(c operators.ColumnarNode) (operators.Node, error) {
+		exprs, err := compileAll(x.Exprs, inCols)
 		if err != nil {
 			return nil, err
 		}
-		n, err := operators.NewRowProject(r, exprs, schema, lbl)
-		if err != nil {
-			return nil, err
-		}
-		return p.track(n, o, reason), nil
-	}
-	exprs, err := compileAll(x.Exprs, inCols)
-	if err != nil {
-		return nil, err
-	}
-	c, err := p.asColumnar(in)
-	if err != nil {
-		return nil, err
-	}
-	n, err := operators.NewProject(c, exprs, schema, lbl)
-	if err != nil {
-		return nil, err
-	}
-	return p.track(n, o, ""), nil
+		return operators.NewProject(c, exprs, schema, lbl)
+	})
 }
 
 func compileAll(es []logical.Expr, input []*logical.Column) ([]expr.Expr, error) {
@@ -204,26 +201,12 @@ func (p *Planner) sort(x *logical.Sort) (operators.Node, error) {
 		}
 	}
 	o := origin{lp: x}
-	if reason := p.decide(o, "Sort", conf.ColumnarSort, nil, schemaOf(x.Output())); reason != "" {
-		r, err := p.asRows(in)
-		if err != nil {
-			return nil, err
-		}
-		n, err := operators.NewRowSort(r, keys.row, keys.labels, true)
-		if err != nil {
-			return nil, err
-		}
-		return p.track(n, o, reason), nil
-	}
-	c, err := p.asColumnar(in)
-	if err != nil {
-		return nil, err
-	}
-	n, err := operators.NewSort(c, keys.columnar, keys.labels, true)
-	if err != nil {
-		return nil, err
-	}
-	return p.track(n, o, ""), nil
+	reason := p.decide(o, "Sort", conf.ColumnarSort, nil, schemaOf(x.Output()))
+	return p.place(o, reason, in, func(r operators.RowNode) (operators.Node, error) {
+		return operators.NewRowSort(r, keys.row, keys.labels, true)
+	}, func(c operators.ColumnarNode) (operators.Node, error) {
+		return operators.NewSort(c, keys.columnar, keys.labels, true)
+	})
 }
 
 func (p *Planner) topN(x *logical.TopN) (operators.Node, error) {
@@ -239,26 +222,12 @@ func (p *Planner) topN(x *logical.TopN) (operators.Node, error) {
 	schema := schemaOf(x.Output())
 	make1 := func(in operators.Node, partial bool, part string) (operators.Node, error) {
 		o := origin{lp: x, part: part}
-		if reason := p.decide(o, "TakeOrderedAndProject", conf.ColumnarTakeOrdered, nil, schema); reason != "" {
-			r, err := p.asRows(in)
-			if err != nil {
-				return nil, err
-			}
-			n, err := operators.NewRowTopN(r, keys.row, keys.labels, x.N, partial, out)
-			if err != nil {
-				return nil, err
-			}
-			return p.track(n, o, reason), nil
-		}
-		c, err := p.asColumnar(in)
-		if err != nil {
-			return nil, err
-		}
-		n, err := operators.NewTopN(c, keys.columnar, keys.labels, x.N, partial, out)
-		if err != nil {
-			return nil, err
-		}
-		return p.track(n, o, ""), nil
+		reason := p.decide(o, "TakeOrderedAndProject", conf.ColumnarTakeOrdered, nil, schema)
+		return p.place(o, reason, in, func(r operators.RowNode) (operators.Node, error) {
+			return operators.NewRowTopN(r, keys.row, keys.labels, x.N, partial, out)
+		}, func(c operators.ColumnarNode) (operators.Node, error) {
+			return operators.NewTopN(c, keys.columnar, keys.labels, x.N, partial, out)
+		})
 	}
 	if in.NumPartitions() > 1 {
 		if in, err = make1(in, true, "partial"); err != nil {
@@ -279,26 +248,12 @@ func (p *Planner) limit(x *logical.Limit) (operators.Node, error) {
 	schema := schemaOf(x.Output())
 	make1 := func(in operators.Node, n, offset int64, global bool, part string) (operators.Node, error) {
 		o := origin{lp: x, part: part}
-		if reason := p.decide(o, "Limit", conf.ColumnarLimit, nil, schema); reason != "" {
-			r, err := p.asRows(in)
-			if err != nil {
-				return nil, err
-			}
-			l, err := operators.NewRowLimit(r, n, offset, global)
-			if err != nil {
-				return nil, err
-			}
-			return p.track(l, o, reason), nil
-		}
-		c, err := p.asColumnar(in)
-		if err != nil {
-			return nil, err
-		}
-		l, err := operators.NewLimit(c, n, offset, global)
-		if err != nil {
-			return nil, err
-		}
-		return p.track(l, o, ""), nil
+		reason := p.decide(o, "Limit", conf.ColumnarLimit, nil, schema)
+		return p.place(o, reason, in, func(r operators.RowNode) (operators.Node, error) {
+			return operators.NewRowLimit(r, n, offset, global)
+		}, func(c operators.ColumnarNode) (operators.Node, error) {
+			return operators.NewLimit(c, n, offset, global)
+		})
 	}
 	if in.NumPartitions() > 1 {
 		if in, err = make1(in, x.N+x.Offset, 0, false, "local"); err != nil {
