@@ -484,7 +484,17 @@ func (e *Engine) explainText(ctx context.Context, pl *planner.Planned) (string, 
 }
 
 func (e *Engine) executor() *operators.Executor {
-	return &operators.Executor{Pool: e.pool, Alloc: e.alloc, BatchSize: int(e.cfg.Int(conf.MaxBatchSize))}
+	// Each task may use its executor's execution memory (Spark's unified
+	// model: memory x spark.memory.fraction; executors have one core by
+	// default): off-heap for columnar operators, heap for row operators.
+	frac := e.cfg.Float(conf.MemoryFraction)
+	var offHeap int64
+	if e.cfg.Bool(conf.OffHeapEnabled) {
+		offHeap = int64(float64(e.cfg.Size(conf.OffHeapSize)) * frac)
+	}
+	heap := int64(float64(e.cfg.Size(conf.ExecutorMemory)) * frac)
+	return &operators.Executor{Pool: e.pool, Alloc: e.alloc, BatchSize: int(e.cfg.Int(conf.MaxBatchSize)),
+		TaskOffHeap: offHeap, TaskHeap: heap}
 }
 
 // textResult returns a one-column, one-row string result.

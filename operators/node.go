@@ -11,6 +11,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/gluten-go/gluten-go/resource"
 )
 
 // Node is a physical plan node: columnar (a ColumnarNode, producing Arrow
@@ -76,6 +78,12 @@ type TaskContext struct {
 	Alloc memory.Allocator
 	// BatchSize is the target number of rows per batch.
 	BatchSize int
+	// Memory is the task's memory budget: operators holding large state
+	// reserve from it and spill when a reservation fails. nil: no limit.
+	Memory *resource.TaskMemory
+	// TempDir is the query's directory for shuffle and spill files; the
+	// query removes it when it ends, also on error or cancellation.
+	TempDir string
 }
 
 // Metrics are an operator's counters, updated atomically by its tasks.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -70,11 +71,31 @@ type Executor struct {
 	// allocator drawing from it.
 	Alloc     memory.Allocator
 	BatchSize int
+	// TaskOffHeap and TaskHeap are each task's memory budget per pool
+	// (<= 0: unlimited).
+	TaskOffHeap, TaskHeap int64
+	// TempRoot is where a query's temporary directory is made (default:
+	// the system's temporary directory).
+	TempRoot string
+	// TempDir is the query's temporary directory for shuffle and spill
+	// files, set by Run (or by the caller before RunMapStage).
+	TempDir string
 }
 
 func (x *Executor) newTask(stage, p int) (*TaskContext, *columnar.AccountingAllocator) {
 	acc := columnar.NewAccountingAllocator(x.Alloc)
-	return &TaskContext{Stage: stage, Partition: p, Alloc: acc, BatchSize: x.BatchSize}, acc
+	return &TaskContext{Stage: stage, Partition: p, Alloc: acc, BatchSize: x.BatchSize,
+		Memory: resource.NewTaskMemory(x.TaskOffHeap, x.TaskHeap), TempDir: x.TempDir}, acc
+}
+
+// MakeTempDir creates the query's temporary directory.
+func (x *Executor) MakeTempDir() error {
+	dir, err := os.MkdirTemp(x.TempRoot, "gluten-go-query-")
+	if err != nil {
+		return fmt.Errorf("creating the query's temporary directory: %w", err)
+	}
+	x.TempDir = dir
+	return nil
 }
 
 // RunMapStage runs the tasks of a map stage, filling its exchange.
@@ -102,6 +123,15 @@ func (x *Executor) Run(ctx context.Context, root Node) *ResultStream {
 	ctx, cancel := context.WithCancel(ctx)
 	stages := SplitStages(root)
 	rs := &ResultStream{cancel: cancel, stages: stages, done: make(chan struct{})}
+	if x.TempDir == "" {
+		if err := x.MakeTempDir(); err != nil {
+			rs.err = err
+			close(rs.done)
+			rs.chans = nil
+			return rs
+		}
+		rs.tempDir = x.TempDir
+	}
 	result := stages[len(stages)-1]
 	n := result.NumTasks()
 	rs.chans = make([]chan arrow.RecordBatch, n)
@@ -170,9 +200,10 @@ type ResultStream struct {
 	chans  []chan arrow.RecordBatch
 	cur    int
 	done   chan struct{}
-	mu     sync.Mutex
-	err    error
-	closed bool
+	mu      sync.Mutex
+	err     error
+	closed  bool
+	tempDir string // removed by Close
 }
 
 // Next returns the next batch (owned by the caller) or io.EOF at the end.
@@ -208,6 +239,9 @@ func (r *ResultStream) Close() {
 	r.cur = len(r.chans)
 	<-r.done
 	ReleasePlan(r.stages[len(r.stages)-1].Root)
+	if r.tempDir != "" {
+		os.RemoveAll(r.tempDir)
+	}
 }
 
 // Stages returns the stages of the plan, in execution order.
