@@ -195,11 +195,11 @@ func (x *Executor) run(ctx context.Context, stages []*Stage, chans []chan arrow.
 
 // ResultStream yields the result stage's batches in partition order.
 type ResultStream struct {
-	cancel context.CancelFunc
-	stages []*Stage
-	chans  []chan arrow.RecordBatch
-	cur    int
-	done   chan struct{}
+	cancel  context.CancelFunc
+	stages  []*Stage
+	chans   []chan arrow.RecordBatch
+	cur     int
+	done    chan struct{}
 	mu      sync.Mutex
 	err     error
 	closed  bool
