@@ -93,7 +93,7 @@ type Metrics struct {
 	// ElapsedNanos is the time spent in the operator's Next calls, including
 	// the time of the children it pulled from.
 	ElapsedNanos atomic.Int64
-	extra        [8]namedCounter
+	extra        [16]namedCounter
 	nextra       atomic.Int32
 }
 
@@ -103,7 +103,7 @@ type namedCounter struct {
 }
 
 // Counter returns the named extra counter, registering it on first use. At
-// most eight names per operator; it is meant for a few operator-specific
+// most sixteen names per operator; it is meant for a few operator-specific
 // figures (row groups skipped, bytes read, ...). Register names before tasks
 // run (in the node's constructor) so that lookups never race with
 // registration.
