@@ -2,7 +2,11 @@ package operators
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -10,6 +14,7 @@ import (
 
 	"github.com/gluten-go/gluten-go/columnar/agg"
 	"github.com/gluten-go/gluten-go/columnar/sorting"
+	"github.com/gluten-go/gluten-go/resource"
 )
 
 // AggMode is the phase of a hash aggregation.
@@ -42,13 +47,41 @@ type AggFunc struct {
 // group: HashAggregateTransformer in EXPLAIN. Its output is the key columns
 // followed by, per aggregate, its state columns (Partial) or its result
 // (Final, Complete).
+//
+// Memory: the operator reserves its groups' memory (hash table, key columns
+// and aggregation states) from the task's off-heap budget as it grows. When
+// a reservation fails:
+//   - Partial mode flushes: it emits the current groups' partial states and
+//     starts over with no groups (correct, as the final aggregation merges
+//     states; it only makes more output rows);
+//   - Final and Complete modes spill: they write the groups' keys and
+//     partial states to spill files partitioned by a hash of the keys, start
+//     over, and at the end merge each partition's states in turn (a
+//     partition that still does not fit is partitioned again with another
+//     hash, up to aggMaxSpillDepth levels, then the out-of-memory error);
+//   - Complete mode with a DISTINCT aggregate cannot spill (its per-group
+//     sets of values have no partial state): it fails with the
+//     out-of-memory error.
+//
+// A global aggregate (no keys) without DISTINCT holds constant memory and
+// reserves nothing. The spill metrics count the files written; flushCount
+// counts Partial mode's flushes.
 type HashAggregate struct {
 	base
-	mode   AggMode
-	keys   []int
-	funcs  []AggFunc
-	detail string
+	mode        AggMode
+	keys        []int
+	funcs       []AggFunc
+	detail      string
+	nstates     []int         // per aggregate: its number of state columns
+	finalStates []int         // Final: where each aggregate's states start in the input
+	stateSchema *arrow.Schema // the keys, then every aggregate's states: what a spill writes
+	spill       spillMetrics
+	flushes     *atomic.Int64
 }
+
+// FlushCountMetric is the number of times a Partial hash aggregation
+// emitted its groups early under memory pressure.
+const FlushCountMetric = "flushCount"
 
 // NewHashAggregate returns an aggregation of child. keys are the child's key
 // columns (for Final, the first len(keys) columns); names names the output
@@ -62,7 +95,10 @@ func NewHashAggregate(child Node, mode AggMode, keys []int, funcs []AggFunc, nam
 		}
 		fields = append(fields, in.Field(k))
 	}
-	for _, f := range funcs {
+	stateFields := append([]arrow.Field(nil), fields...)
+	nstates := make([]int, len(funcs))
+	finalStates := make([]int, len(funcs))
+	for i, f := range funcs {
 		if f.Distinct && mode != AggComplete {
 			return nil, fmt.Errorf("hash aggregate: DISTINCT %s needs the complete mode", f.Kind)
 		}
@@ -82,16 +118,21 @@ func NewHashAggregate(child Node, mode AggMode, keys []int, funcs []AggFunc, nam
 				acc.Release()
 				return nil, fmt.Errorf("hash aggregate: state columns of %s out of range", f.Kind)
 			}
-			for i, t := range st {
-				if !arrow.TypeEqual(in.Field(f.Input+i).Type, t) {
+			for j, t := range st {
+				if !arrow.TypeEqual(in.Field(f.Input+j).Type, t) {
 					acc.Release()
-					return nil, fmt.Errorf("hash aggregate: state column %d of %s has type %s, want %s", i, f.Kind, in.Field(f.Input+i).Type, t)
+					return nil, fmt.Errorf("hash aggregate: state column %d of %s has type %s, want %s", j, f.Kind, in.Field(f.Input+j).Type, t)
 				}
 			}
 		} else if f.Kind != agg.CountStar && (f.Input < 0 || f.Input >= in.NumFields()) {
 			acc.Release()
 			return nil, fmt.Errorf("hash aggregate: input column of %s out of range", f.Kind)
 		}
+		for j, t := range acc.StateTypes() {
+			stateFields = append(stateFields, arrow.Field{Name: fmt.Sprintf("_state%d_%d", i, j), Type: t, Nullable: true})
+		}
+		nstates[i] = len(acc.StateTypes())
+		finalStates[i] = f.Input
 		acc.Release()
 		for _, t := range types {
 			fields = append(fields, arrow.Field{Type: t, Nullable: true})
@@ -103,9 +144,15 @@ func NewHashAggregate(child Node, mode AggMode, keys []int, funcs []AggFunc, nam
 	for i := range fields {
 		fields[i].Name = names[i]
 	}
-	h := &HashAggregate{mode: mode, keys: keys, funcs: funcs, detail: detail}
+	h := &HashAggregate{mode: mode, keys: keys, funcs: funcs, detail: detail, nstates: nstates, finalStates: finalStates}
 	h.schema = arrow.NewSchema(fields, nil)
+	for i := range keys {
+		stateFields[i].Name = names[i]
+	}
+	h.stateSchema = arrow.NewSchema(stateFields, nil)
 	h.children = []Node{child}
+	h.spill = newSpillMetrics(&h.metrics)
+	h.flushes = h.metrics.Counter(FlushCountMetric)
 	return h, nil
 }
 
@@ -130,136 +177,141 @@ func (h *HashAggregate) Execute(ctx context.Context, p int, task *TaskContext) (
 	return metered(&aggStream{h: h, ctx: ctx, in: in, task: task}, &h.metrics), nil
 }
 
-type aggStream struct {
-	h    *HashAggregate
-	ctx  context.Context
-	in   Stream
-	task *TaskContext
-	out  slicer
-	done bool
+// aggTable is a hash aggregation's state: the groups (a GroupTable over the
+// key columns; none for a global aggregate, which has the one group 0) and
+// an accumulator per aggregate, with DISTINCT's filters.
+type aggTable struct {
+	alloc     memory.Allocator
+	funcs     []AggFunc
+	table     *agg.GroupTable
+	accs      []agg.Accumulator
+	distinct  []*distinctFilter
+	numGroups int
+	ids       []uint32
 }
 
-func (s *aggStream) Next() (arrow.RecordBatch, error) {
-	if !s.done {
-		s.done = true
-		out, err := s.aggregate()
+// newAggTable returns an empty table for keys of keyTypes; merge tables
+// (reading partial states back) have no DISTINCT filters.
+func newAggTable(alloc memory.Allocator, keyTypes []arrow.DataType, funcs []AggFunc, merge bool) (*aggTable, error) {
+	t := &aggTable{alloc: alloc, funcs: funcs}
+	if len(keyTypes) > 0 {
+		gt, err := agg.NewGroupTable(alloc, keyTypes)
 		if err != nil {
 			return nil, err
 		}
-		s.out = slicer{b: out, size: s.task.BatchSize}
+		t.table = gt
+	} else {
+		t.numGroups = 1 // a global aggregate has one group, even over no rows
 	}
-	return s.out.next()
-}
-
-func (s *aggStream) aggregate() (arrow.RecordBatch, error) {
-	h := s.h
-	keyTypes := make([]arrow.DataType, len(h.keys))
-	for i := range h.keys {
-		keyTypes[i] = h.schema.Field(i).Type
-	}
-	var table *agg.GroupTable
-	if len(h.keys) > 0 {
-		t, err := agg.NewGroupTable(s.task.Alloc, keyTypes)
-		if err != nil {
-			return nil, err
-		}
-		table = t
-		defer table.Release()
-	}
-	accs := make([]agg.Accumulator, len(h.funcs))
-	defer func() {
-		for _, a := range accs {
-			if a != nil {
-				a.Release()
-			}
-		}
-	}()
-	for i, f := range h.funcs {
+	t.accs = make([]agg.Accumulator, len(funcs))
+	t.distinct = make([]*distinctFilter, len(funcs))
+	for i, f := range funcs {
 		a, err := agg.NewAccumulator(f.Kind, f.InputType)
 		if err != nil {
+			t.release()
 			return nil, err
 		}
-		accs[i] = a
-	}
-	// A distinct aggregate passes on only the first occurrence of each
-	// (group, value): a group table over both tells which rows those are.
-	distinct := make([]*distinctFilter, len(h.funcs))
-	defer func() {
-		for _, d := range distinct {
-			if d != nil {
-				d.release()
-			}
-		}
-	}()
-	for i, f := range h.funcs {
-		if f.Distinct {
-			d, err := newDistinctFilter(s.task.Alloc, f.InputType)
+		t.accs[i] = a
+		// A distinct aggregate passes on only the first occurrence of each
+		// (group, value): a group table over both tells which rows those are.
+		if f.Distinct && !merge {
+			d, err := newDistinctFilter(alloc, f.InputType)
 			if err != nil {
+				t.release()
 				return nil, err
 			}
-			distinct[i] = d
+			t.distinct[i] = d
 		}
 	}
-	var ids []uint32
-	numGroups := 0
-	if table == nil {
-		numGroups = 1 // a global aggregate has one group, even over no rows
+	return t, nil
+}
+
+// group assigns the rows of keys (n rows) their group ids in t.ids.
+func (t *aggTable) group(keys []arrow.Array, n int) error {
+	if cap(t.ids) < n {
+		t.ids = make([]uint32, n)
 	}
-	keyCols := make([]arrow.Array, len(h.keys))
-	err := Drain(s.ctx, s.in, func(b arrow.RecordBatch) error {
-		n := int(b.NumRows())
-		if cap(ids) < n {
-			ids = make([]uint32, n)
-		}
-		ids = ids[:n]
-		if table != nil {
-			for i, k := range h.keys {
-				if h.mode == AggFinal {
-					k = i
-				}
-				keyCols[i] = b.Column(k)
-			}
-			if err := table.Insert(keyCols, ids); err != nil {
+	t.ids = t.ids[:n]
+	if t.table == nil {
+		clear(t.ids)
+		return nil
+	}
+	if err := t.table.Insert(keys, t.ids); err != nil {
+		return err
+	}
+	t.numGroups = t.table.NumGroups()
+	return nil
+}
+
+// update folds a batch of raw input (Partial, Complete) into the groups:
+// keys are its key columns, func i reads column funcs[i].Input.
+func (t *aggTable) update(b arrow.RecordBatch, keys []arrow.Array) error {
+	if err := t.group(keys, int(b.NumRows())); err != nil {
+		return err
+	}
+	ids, ng := t.ids, t.numGroups
+	for i, f := range t.funcs {
+		switch {
+		case f.Kind == agg.CountStar:
+			if err := t.accs[i].Update(ids, ng, nil); err != nil {
 				return err
 			}
-			numGroups = table.NumGroups()
-		} else {
-			clear(ids)
-		}
-		for i, f := range h.funcs {
-			switch {
-			case h.mode == AggFinal:
-				st := accs[i].StateTypes()
-				cols := b.Columns()[f.Input : f.Input+len(st)]
-				if err := accs[i].Merge(ids, numGroups, cols); err != nil {
-					return err
-				}
-			case f.Kind == agg.CountStar:
-				if err := accs[i].Update(ids, numGroups, nil); err != nil {
-					return err
-				}
-			case f.Distinct:
-				fids, vals, err := distinct[i].filter(ids, b.Column(f.Input))
-				if err != nil {
-					return err
-				}
-				err = accs[i].Update(fids, numGroups, vals)
-				vals.Release()
-				if err != nil {
-					return err
-				}
-			default:
-				if err := accs[i].Update(ids, numGroups, b.Column(f.Input)); err != nil {
-					return err
-				}
+		case t.distinct[i] != nil:
+			fids, vals, err := t.distinct[i].filter(ids, b.Column(f.Input))
+			if err != nil {
+				return err
+			}
+			err = t.accs[i].Update(fids, ng, vals)
+			vals.Release()
+			if err != nil {
+				return err
+			}
+		default:
+			if err := t.accs[i].Update(ids, ng, b.Column(f.Input)); err != nil {
+				return err
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	if numGroups == 0 {
+	return nil
+}
+
+// merge folds a batch of partial states into the groups: keys are its key
+// columns, func i's states start at column stateCol[i].
+func (t *aggTable) merge(b arrow.RecordBatch, keys []arrow.Array, stateCol []int) error {
+	if err := t.group(keys, int(b.NumRows())); err != nil {
+		return err
+	}
+	for i, a := range t.accs {
+		c := stateCol[i]
+		if err := a.Merge(t.ids, t.numGroups, b.Columns()[c:c+len(a.StateTypes())]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// memoryUsage returns the bytes the groups and their states hold.
+func (t *aggTable) memoryUsage() int64 {
+	var n int64
+	if t.table != nil {
+		n += t.table.MemoryUsage()
+	}
+	for _, a := range t.accs {
+		n += a.MemoryUsage()
+	}
+	for _, d := range t.distinct {
+		if d != nil {
+			n += d.seen.MemoryUsage()
+		}
+	}
+	return n
+}
+
+// output returns the groups as a batch of schema, owned by the caller: the
+// key columns, then per aggregate its state columns (states) or its result;
+// nil when there are no groups.
+func (t *aggTable) output(schema *arrow.Schema, states bool) (arrow.RecordBatch, error) {
+	if t.numGroups == 0 {
 		return nil, nil
 	}
 	var cols []arrow.Array
@@ -268,30 +320,30 @@ func (s *aggStream) aggregate() (arrow.RecordBatch, error) {
 			c.Release()
 		}
 	}
-	if table != nil {
-		keys, err := table.Keys()
+	if t.table != nil {
+		keys, err := t.table.Keys()
 		if err != nil {
 			return nil, err
 		}
 		cols = append(cols, keys...)
 	}
-	for _, a := range accs {
-		if a.NumGroups() < numGroups {
+	for _, a := range t.accs {
+		if a.NumGroups() < t.numGroups {
 			// Grow to every group (a global aggregate over no rows).
-			if err := growAccumulator(a, numGroups, s.task.Alloc); err != nil {
+			if err := growAccumulator(a, t.numGroups, t.alloc); err != nil {
 				releaseCols()
 				return nil, err
 			}
 		}
-		if h.mode == AggPartial {
-			st, err := a.State(s.task.Alloc)
+		if states {
+			st, err := a.State(t.alloc)
 			if err != nil {
 				releaseCols()
 				return nil, err
 			}
 			cols = append(cols, st...)
 		} else {
-			r, err := a.Result(s.task.Alloc)
+			r, err := a.Result(t.alloc)
 			if err != nil {
 				releaseCols()
 				return nil, err
@@ -299,14 +351,297 @@ func (s *aggStream) aggregate() (arrow.RecordBatch, error) {
 			cols = append(cols, r)
 		}
 	}
-	out := newBatch(h.schema, cols, int64(numGroups))
+	out := newBatch(schema, cols, int64(t.numGroups))
 	releaseCols()
 	return out, nil
+}
+
+// reset drops every group and frees their memory (the accumulators are
+// replaced: Reset would keep their capacity).
+func (t *aggTable) reset() error {
+	if t.table != nil {
+		t.table.Reset()
+		t.numGroups = 0
+	}
+	for i, f := range t.funcs {
+		t.accs[i].Release()
+		t.accs[i] = nil
+		a, err := agg.NewAccumulator(f.Kind, f.InputType)
+		if err != nil {
+			return err
+		}
+		t.accs[i] = a
+	}
+	for _, d := range t.distinct {
+		if d != nil {
+			d.seen.Reset()
+		}
+	}
+	return nil
+}
+
+func (t *aggTable) release() {
+	if t.table != nil {
+		t.table.Release()
+		t.table = nil
+	}
+	for i, a := range t.accs {
+		if a != nil {
+			a.Release()
+			t.accs[i] = nil
+		}
+	}
+	for i, d := range t.distinct {
+		if d != nil {
+			d.release()
+			t.distinct[i] = nil
+		}
+	}
+}
+
+// aggPressure is what a hash aggregation does when its memory reservation
+// cannot grow.
+type aggPressure int
+
+const (
+	aggUnbounded aggPressure = iota // a global aggregate: constant memory, nothing reserved
+	aggFlush                        // Partial: emit the groups' partial states and start over
+	aggSpill                        // Final, Complete: spill the groups' states, merge them at the end
+	aggFail                         // DISTINCT: fail with the out-of-memory error
+)
+
+// pressure returns the aggregation's policy under memory pressure.
+func (h *HashAggregate) pressure() aggPressure {
+	distinct := false
+	for _, f := range h.funcs {
+		distinct = distinct || f.Distinct
+	}
+	switch {
+	case distinct:
+		return aggFail
+	case len(h.keys) == 0:
+		return aggUnbounded
+	case h.mode == AggPartial:
+		return aggFlush
+	}
+	return aggSpill
+}
+
+// The phases of an aggregation stream.
+const (
+	aggConsuming = iota // reading the input
+	aggMerging          // reading spilled partitions back
+	aggDone
+)
+
+// aggStream runs a hash aggregation within the task's off-heap budget: it
+// reserves its groups' memory as they grow and, when the reservation fails,
+// flushes (Partial), spills (Final, Complete) or fails (DISTINCT): see
+// HashAggregate.
+type aggStream struct {
+	h     *HashAggregate
+	ctx   context.Context
+	in    Stream
+	task  *TaskContext
+	out   slicer
+	phase int
+	t     *aggTable
+	res   *resource.Reservation
+	keys  []arrow.Array // the key columns of the batch at hand
+	sp    *aggSpiller   // the spill partitions, once spilled
+}
+
+func (s *aggStream) Next() (arrow.RecordBatch, error) {
+	for {
+		if b, err := s.out.next(); err == nil {
+			return b, nil
+		}
+		s.out.release()
+		var b arrow.RecordBatch
+		var err error
+		switch s.phase {
+		case aggConsuming:
+			b, err = s.consume()
+		case aggMerging:
+			b, err = s.sp.nextPartition()
+		default:
+			return nil, io.EOF
+		}
+		if err != nil {
+			s.release()
+			s.phase = aggDone
+			return nil, err
+		}
+		if b != nil {
+			s.out = slicer{b: b, size: taskBatchRows(s.task)}
+		}
+	}
+}
+
+// keyTypes returns the key columns' types.
+func (h *HashAggregate) keyTypes() []arrow.DataType {
+	kt := make([]arrow.DataType, len(h.keys))
+	for i := range h.keys {
+		kt[i] = h.schema.Field(i).Type
+	}
+	return kt
+}
+
+// stateCols returns where each aggregate's states start in a batch of
+// stateSchema.
+func (h *HashAggregate) stateCols() []int {
+	out := make([]int, len(h.funcs))
+	c := len(h.keys)
+	for i := range h.funcs {
+		out[i] = c
+		c += h.nstates[i]
+	}
+	return out
+}
+
+// consume reads input until the groups must be flushed (Partial under
+// memory pressure: it returns their states) or the input ends (it returns
+// the result, or starts the merge of the spilled partitions).
+func (s *aggStream) consume() (arrow.RecordBatch, error) {
+	h := s.h
+	if s.t == nil {
+		t, err := newAggTable(s.task.Alloc, h.keyTypes(), h.funcs, false)
+		if err != nil {
+			return nil, err
+		}
+		s.t = t
+		s.res = s.task.Memory.NewReservation(h.Name(), resource.OffHeap)
+		s.keys = make([]arrow.Array, len(h.keys))
+	}
+	policy := h.pressure()
+	final := h.mode == AggFinal
+	stateCol := h.finalStates
+	for {
+		if err := s.ctx.Err(); err != nil {
+			return nil, err
+		}
+		b, err := s.in.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		for i, k := range h.keys {
+			if final {
+				k = i
+			}
+			s.keys[i] = b.Column(k)
+		}
+		if final {
+			err = s.t.merge(b, s.keys, stateCol)
+		} else {
+			err = s.t.update(b, s.keys)
+		}
+		clear(s.keys)
+		b.Release()
+		if err != nil {
+			return nil, err
+		}
+		if policy == aggUnbounded || s.res.Resize(s.t.memoryUsage()) {
+			continue
+		}
+		switch policy {
+		case aggFlush:
+			out, err := s.t.output(h.schema, true)
+			if err != nil {
+				return nil, err
+			}
+			if err := s.t.reset(); err != nil {
+				if out != nil {
+					out.Release()
+				}
+				return nil, err
+			}
+			s.res.Resize(s.t.memoryUsage())
+			h.flushes.Add(1)
+			if out != nil {
+				return out, nil
+			}
+		case aggSpill:
+			if err := s.spill(); err != nil {
+				return nil, err
+			}
+		default:
+			need := s.t.memoryUsage()
+			if err := s.res.Grow(need - s.res.Size()); err != nil {
+				return nil, fmt.Errorf("hash aggregate: DISTINCT aggregates cannot spill: %w", err)
+			}
+		}
+	}
+	s.in.Close() // the input is spent: let it free what it holds
+	if s.sp != nil {
+		// Spill the rest too, then merge partition by partition.
+		if s.t.numGroups > 0 {
+			if err := s.spill(); err != nil {
+				return nil, err
+			}
+		}
+		if err := s.sp.finishInput(); err != nil {
+			return nil, err
+		}
+		s.phase = aggMerging
+		return nil, nil
+	}
+	s.phase = aggDone
+	out, err := s.t.output(h.schema, h.mode == AggPartial)
+	// The output holds copies: the groups are no longer needed.
+	s.t.release()
+	s.t = nil
+	s.res.Resize(0)
+	return out, err
+}
+
+// spill writes the groups' states to the spill partitions and drops them.
+func (s *aggStream) spill() error {
+	if s.sp == nil {
+		s.sp = newAggSpiller(s)
+	}
+	start := time.Now()
+	defer s.h.spill.since(start)
+	b, err := s.t.output(s.h.stateSchema, true)
+	if err != nil {
+		return err
+	}
+	if err := s.t.reset(); err != nil {
+		if b != nil {
+			b.Release()
+		}
+		return err
+	}
+	s.res.Resize(s.t.memoryUsage())
+	if b == nil {
+		return nil
+	}
+	defer b.Release()
+	return s.sp.write(b)
+}
+
+// release frees the groups, the reservation and the spill files.
+func (s *aggStream) release() {
+	if s.t != nil {
+		s.t.release()
+		s.t = nil
+	}
+	if s.sp != nil {
+		s.sp.release()
+		s.sp = nil
+	}
+	if s.res != nil {
+		s.res.Free()
+	}
 }
 
 func (s *aggStream) Close() {
 	s.in.Close()
 	s.out.release()
+	s.release()
+	s.phase = aggDone
 }
 
 // growAccumulator makes a hold numGroups groups without adding input: it

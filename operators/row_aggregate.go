@@ -9,11 +9,13 @@ import (
 	"hash/maphash"
 	"io"
 	"math"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/gluten-go/gluten-go/columnar/rowagg"
 	"github.com/gluten-go/gluten-go/columnar/rows"
+	"github.com/gluten-go/gluten-go/resource"
 )
 
 // RowAggFunc is one aggregate of a RowHashAggregate.
@@ -45,6 +47,26 @@ func RowAggFuncOf(f AggFunc) RowAggFunc {
 // with NaN), their states on the Go heap; groups come out in order of first
 // appearance. A global aggregate (no keys) over no rows gives one row, as in
 // Spark. Row-only aggregates, UDAFs and DISTINCT run in Complete mode only.
+//
+// Memory: the operator reserves its groups' bytes (the hash table and the
+// states' MemoryUsage) from the task's heap budget as they grow. When a
+// reservation fails:
+//   - Partial mode flushes: it emits the current groups' partial states and
+//     starts over with no groups (correct, as the final aggregation merges
+//     states; it only makes more output rows);
+//   - Final and Complete modes spill: they write the groups as rows of
+//     (keys, partial states) to row spill files partitioned by a hash of the
+//     keys, start over, and at the end merge each partition's states in turn
+//     (a partition that still does not fit is partitioned again with
+//     another hash, up to aggMaxSpillDepth levels, then the out-of-memory
+//     error);
+//   - DISTINCT aggregates, row-only aggregates and UDAFs have no partial
+//     state to spill: with any of them the operator fails with the
+//     out-of-memory error when its groups do not fit.
+//
+// A global aggregate (no keys) of standard aggregates holds constant memory
+// and reserves nothing. The spill metrics count the files written;
+// flushCount counts Partial mode's flushes.
 type RowHashAggregate struct {
 	base
 	mode    AggMode
@@ -55,6 +77,10 @@ type RowHashAggregate struct {
 	outL    *rows.Layout
 	stateOf [][]arrow.DataType // per func: its state types (nil when complete-only)
 	heap    rowHeapMetrics
+	spill   spillMetrics
+	flushes *atomic.Int64
+	spillL  *rows.Layout // the keys, then every func's states: the rows a spill writes (nil: no spill)
+	spillAt []int        // per func: its first state field in spillL
 }
 
 // NewRowHashAggregate returns an aggregation of child, a row node. keys are
@@ -145,11 +171,55 @@ func NewRowHashAggregate(child Node, mode AggMode, keys []int, funcs []RowAggFun
 	h.schema = schema
 	h.children = []Node{child}
 	h.heap = newRowHeapMetrics(&h.metrics)
+	h.spill = newSpillMetrics(&h.metrics)
+	h.flushes = h.metrics.Counter(FlushCountMetric)
+	if h.pressure() == aggSpill {
+		// The spill rows: the keys, then every func's states.
+		sf := append([]arrow.Field(nil), fields[:len(keys)]...)
+		h.spillAt = make([]int, len(funcs))
+		for i, st := range stateOf {
+			h.spillAt[i] = len(sf)
+			for j, t := range st {
+				sf = append(sf, arrow.Field{Name: fmt.Sprintf("_state%d_%d", i, j), Type: t, Nullable: true})
+			}
+		}
+		if h.spillL, err = rowLayout("row hash aggregate", arrow.NewSchema(sf, nil)); err != nil {
+			return nil, err
+		}
+	}
 	return h, nil
 }
 
 // Name implements Node.
 func (h *RowHashAggregate) Name() string { return "HashAggregate" }
+
+// pressure returns the aggregation's policy under memory pressure.
+func (h *RowHashAggregate) pressure() aggPressure {
+	if h.unspillable() != "" {
+		return aggFail
+	}
+	switch {
+	case len(h.keys) == 0:
+		return aggUnbounded
+	case h.mode == AggPartial:
+		return aggFlush
+	}
+	return aggSpill
+}
+
+// unspillable names what keeps the aggregation from spilling: DISTINCT, a
+// row-only aggregate or a UDAF; "" when nothing does.
+func (h *RowHashAggregate) unspillable() string {
+	for i, f := range h.funcs {
+		switch {
+		case f.Distinct:
+			return "DISTINCT aggregates"
+		case h.stateOf[i] == nil:
+			return "row-only aggregates and UDAFs (" + f.Func.String() + ")"
+		}
+	}
+	return ""
+}
 
 // Detail implements Node.
 func (h *RowHashAggregate) Detail() string { return h.detail }
@@ -166,45 +236,88 @@ func (h *RowHashAggregate) ExecuteRows(ctx context.Context, p int, task *TaskCon
 	if err != nil {
 		return nil, err
 	}
-	s := &rowAggStream{h: h, ctx: ctx, in: in, gauge: rowHeapGauge{m: h.heap}}
+	s := &rowAggStream{h: h, ctx: ctx, in: in, task: task, gauge: rowHeapGauge{m: h.heap}}
 	return meteredRowStream(s, &h.metrics), nil
 }
 
+// The phases of a row aggregation stream.
+const (
+	rowAggConsuming = iota // reading the input (and emitting Partial flushes)
+	rowAggMerging          // merging spilled partitions and emitting their groups
+	rowAggDone             // emitting the last groups
+)
+
+// rowAggStream runs a row hash aggregation within the task's heap budget:
+// it reserves its groups' memory as they grow and, when the reservation
+// fails, flushes (Partial), spills (Final, Complete) or fails (DISTINCT,
+// row-only aggregates, UDAFs): see RowHashAggregate.
 type rowAggStream struct {
 	h     *RowHashAggregate
 	ctx   context.Context
 	in    RowStream
+	task  *TaskContext
 	accs  []rowagg.Accumulator
 	dist  []*rowDistinct // per func: the DISTINCT filter, or nil
 	enc   *rows.KeyEncoder
 	table *rowGroupTable
 	w     *rows.Writer
 	// outCol[i] is the output field of func i's first state or result field.
-	outCol []int
-	groups int
-	next   int
-	done   bool
-	gauge  rowHeapGauge
+	outCol   []int
+	groups   int
+	next     int
+	emitting bool // groups 0..groups-1 are being emitted
+	phase    int
+	res      *resource.Reservation
+	reserved int64
+	n        int // rows read, for the periodic checks
+	sp       *rowAggSpiller
+	gauge    rowHeapGauge
 }
 
 func (s *rowAggStream) Next() (rows.Row, error) {
-	if !s.done {
-		s.done = true
-		if err := s.aggregate(); err != nil {
+	for {
+		if s.emitting {
+			if s.next < s.groups {
+				if err := rowCanceled(s.ctx, &s.n); err != nil {
+					s.free()
+					s.phase = rowAggDone
+					return nil, err
+				}
+				g := uint32(s.next)
+				s.next++
+				return s.emit(g)
+			}
+			s.emitting = false
+			if s.phase == rowAggDone {
+				s.free()
+				return nil, io.EOF
+			}
+			if err := s.resetGroups(); err != nil {
+				s.free()
+				s.phase = rowAggDone
+				return nil, err
+			}
+		}
+		var err error
+		switch s.phase {
+		case rowAggConsuming:
+			err = s.consume()
+		case rowAggMerging:
+			err = s.sp.nextPartition()
+		default:
+			s.free()
+			return nil, io.EOF
+		}
+		if err != nil {
+			s.free()
+			s.phase = rowAggDone
 			return nil, err
 		}
 	}
-	if s.next >= s.groups {
-		s.free()
-		return nil, io.EOF
-	}
-	g := uint32(s.next)
-	s.next++
-	return s.emit(g)
 }
 
-// aggregate consumes the input into the groups' states.
-func (s *rowAggStream) aggregate() error {
+// init makes the accumulators, the group table and the reservation.
+func (s *rowAggStream) init() error {
 	h := s.h
 	s.accs = make([]rowagg.Accumulator, len(h.funcs))
 	s.dist = make([]*rowDistinct, len(h.funcs))
@@ -230,15 +343,71 @@ func (s *rowAggStream) aggregate() error {
 		s.enc = rows.NewKeyEncoder(h.inL, h.keys)
 		s.table = newRowGroupTable()
 	}
-	final := h.mode == AggFinal
-	l := h.inL
-	n := 0
-	for {
-		if err := rowCanceled(s.ctx, &n); err != nil {
+	s.res = s.task.Memory.NewReservation(h.Name(), resource.Heap)
+	return nil
+}
+
+// reserve grows the reservation to the bytes the groups hold; it reports
+// false when the budget does not allow it.
+func (s *rowAggStream) reserve() bool {
+	need := s.heapBytes()
+	s.gauge.set(need)
+	if need <= s.reserved {
+		return true
+	}
+	if step := max(need-s.reserved, rowReserveStep); s.res.TryGrow(step) {
+		s.reserved += step
+		return true
+	}
+	if s.res.TryGrow(need - s.reserved) {
+		s.reserved = need
+		return true
+	}
+	return false
+}
+
+// resetGroups drops every group (after a flush, a spill, a partition) and
+// frees their memory: the accumulators are replaced (Reset would keep their
+// capacity).
+func (s *rowAggStream) resetGroups() error {
+	if s.table != nil {
+		s.table = newRowGroupTable()
+	}
+	for i, f := range s.h.funcs {
+		a, err := rowagg.New(f.Func)
+		if err != nil {
+			return fmt.Errorf("row hash aggregate: %w", err)
+		}
+		s.accs[i] = a
+	}
+	s.groups, s.next = 0, 0
+	s.res.Shrink(s.reserved)
+	s.reserved = 0
+	s.gauge.set(s.heapBytes())
+	return nil
+}
+
+// consume reads input into the groups' states until the groups must be
+// flushed (Partial under memory pressure) or the input ends.
+func (s *rowAggStream) consume() error {
+	h := s.h
+	if s.accs == nil {
+		if err := s.init(); err != nil {
 			return err
 		}
-		if n&(rowCheckEvery-1) == 0 {
-			s.gauge.set(s.heapBytes())
+	}
+	policy := h.pressure()
+	final := h.mode == AggFinal
+	l := h.inL
+	for {
+		if err := rowCanceled(s.ctx, &s.n); err != nil {
+			return err
+		}
+		if s.n&255 == 0 && policy != aggUnbounded && !s.reserve() {
+			flushed, err := s.pressure(policy)
+			if err != nil || flushed {
+				return err
+			}
 		}
 		r, err := s.in.Next()
 		if err != nil {
@@ -269,17 +438,64 @@ func (s *rowAggStream) aggregate() error {
 		}
 	}
 	s.in.Close() // the input is spent: let it free what it holds
-	s.groups = 1 // a global aggregate has one group, even over no rows
-	if s.table != nil {
-		s.groups = s.table.len()
-		s.dist = nil // the sets are no longer needed
+	if policy != aggUnbounded && policy != aggFlush && !s.reserve() {
+		if _, err := s.pressure(policy); err != nil {
+			return err
+		}
 	}
+	s.dist = nil // the sets are no longer needed
+	if s.sp != nil {
+		// Spill the rest too, then merge partition by partition.
+		if err := s.spill(); err != nil {
+			return err
+		}
+		if err := s.sp.finishInput(); err != nil {
+			return err
+		}
+		s.phase = rowAggMerging
+		return nil
+	}
+	s.phase = rowAggDone
+	groups := 1 // a global aggregate has one group, even over no rows
+	if s.table != nil {
+		groups = s.table.len()
+	}
+	return s.startEmit(groups)
+}
+
+// pressure acts on a failed reservation: it starts emitting the groups
+// (Partial: reporting true), spills them, or returns the out-of-memory
+// error.
+func (s *rowAggStream) pressure(policy aggPressure) (bool, error) {
+	h := s.h
+	switch policy {
+	case aggFlush:
+		if s.table.len() > 0 {
+			h.flushes.Add(1)
+			return true, s.startEmit(s.table.len())
+		}
+	case aggSpill:
+		return false, s.spill()
+	default:
+		if err := s.res.Grow(s.heapBytes() - s.reserved); err != nil {
+			return false, fmt.Errorf("row hash aggregate: %s cannot spill: %w", h.unspillable(), err)
+		}
+		s.reserved = s.res.Size()
+	}
+	return false, nil
+}
+
+// startEmit prepares the emission of groups 0..n-1.
+func (s *rowAggStream) startEmit(n int) error {
 	for _, a := range s.accs {
-		if err := a.Grow(s.groups); err != nil {
+		if err := a.Grow(n); err != nil {
 			return fmt.Errorf("row hash aggregate: %w", err)
 		}
 	}
-	s.w = rows.NewWriter(h.outL)
+	if s.w == nil {
+		s.w = rows.NewWriter(s.h.outL)
+	}
+	s.groups, s.next, s.emitting = n, 0, true
 	s.gauge.set(s.heapBytes())
 	return nil
 }
@@ -332,15 +548,25 @@ func (s *rowAggStream) heapBytes() int64 {
 	return n
 }
 
-// free drops the groups and their states.
+// free drops the groups, their states, the reservation and the spill
+// files.
 func (s *rowAggStream) free() {
 	s.accs, s.dist, s.table, s.enc, s.w = nil, nil, nil, nil, nil
-	s.groups, s.next = 0, 0
+	s.groups, s.next, s.emitting = 0, 0, false
+	if s.sp != nil {
+		s.sp.release()
+		s.sp = nil
+	}
+	if s.res != nil {
+		s.res.Free()
+		s.reserved = 0
+	}
 	s.gauge.release()
 }
 
 func (s *rowAggStream) Close() {
 	s.free()
+	s.phase = rowAggDone
 	s.in.Close()
 }
 

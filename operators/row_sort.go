@@ -12,7 +12,10 @@ import (
 
 // RowSort orders each input partition by keys: the row (fallback) twin of
 // Sort, Sort in EXPLAIN. It buffers its input's rows in one arena on the Go
-// heap, sorts their indices (stably) and emits them.
+// heap, sorts their indices (stably) and emits them. It keeps the arena
+// within the task's heap budget: when the input does not fit, it spills
+// sorted runs to the query's temporary directory and merges them at the end
+// (an external merge sort; see the spill metrics).
 type RowSort struct {
 	base
 	keys   []rows.SortKey
@@ -20,6 +23,7 @@ type RowSort struct {
 	global bool
 	layout *rows.Layout
 	heap   rowHeapMetrics
+	spill  spillMetrics
 }
 
 // checkRowSortKeys verifies that every key is a field of l.
@@ -47,6 +51,7 @@ func NewRowSort(child Node, keys []rows.SortKey, labels []string, global bool) (
 	s.schema = child.Schema()
 	s.children = []Node{child}
 	s.heap = newRowHeapMetrics(&s.metrics)
+	s.spill = newSpillMetrics(&s.metrics)
 	return s, nil
 }
 
@@ -67,17 +72,19 @@ func (s *RowSort) ExecuteRows(ctx context.Context, p int, task *TaskContext) (Ro
 	if err != nil {
 		return nil, err
 	}
-	st := &rowSortStream{s: s, ctx: ctx, in: in, gauge: rowHeapGauge{m: s.heap}}
+	st := &rowSortStream{s: s, ctx: ctx, in: in, task: task, gauge: rowHeapGauge{m: s.heap}}
 	return meteredRowStream(st, &s.metrics), nil
 }
 
+// rowSortStream sorts its input with an external merge sort (see
+// rowExternalSort): within the task's heap budget, spilling sorted runs
+// when the input does not fit.
 type rowSortStream struct {
 	s     *RowSort
 	ctx   context.Context
 	in    RowStream
-	buf   *rows.Buffer
-	order []int32
-	pos   int
+	task  *TaskContext
+	ext   *rowExternalSort
 	done  bool
 	gauge rowHeapGauge
 }
@@ -85,29 +92,25 @@ type rowSortStream struct {
 func (st *rowSortStream) Next() (rows.Row, error) {
 	if !st.done {
 		st.done = true
+		st.ext = newRowExternalSort(st.ctx, st.task, st.s.Name(), rows.NewComparator(st.s.layout, st.s.keys),
+			st.s.spill, &st.gauge)
 		if err := st.load(); err != nil {
+			st.ext.release()
 			return nil, err
 		}
 	}
-	if st.pos >= len(st.order) {
-		st.free()
+	if st.ext == nil {
 		return nil, io.EOF
 	}
-	r := st.buf.Row(int(st.order[st.pos]))
-	st.pos++
-	return r, nil
+	return st.ext.next()
 }
 
-// load buffers the input and sorts it.
+// load buffers (or spills) the input and prepares the output.
 func (st *rowSortStream) load() error {
-	st.buf = rows.NewBuffer()
 	n := 0
 	for {
 		if err := rowCanceled(st.ctx, &n); err != nil {
 			return err
-		}
-		if n&(rowCheckEvery-1) == 0 {
-			st.gauge.set(st.buf.Bytes())
 		}
 		r, err := st.in.Next()
 		if err != nil {
@@ -116,25 +119,18 @@ func (st *rowSortStream) load() error {
 			}
 			return err
 		}
-		st.buf.Append(r)
+		if err := st.ext.add(r); err != nil {
+			return err
+		}
 	}
 	st.in.Close() // the input is spent: let it free what it holds
-	st.order = rows.SortBuffer(st.buf, rows.NewComparator(st.s.layout, st.s.keys))
-	if len(st.order) != st.buf.Len() {
-		return fmt.Errorf("row sort: the sort returned %d indices for %d rows", len(st.order), st.buf.Len())
-	}
-	st.gauge.set(st.buf.Bytes() + 4*int64(cap(st.order)))
-	return nil
-}
-
-// free drops the buffered rows.
-func (st *rowSortStream) free() {
-	st.buf, st.order = nil, nil
-	st.gauge.release()
+	return st.ext.finish()
 }
 
 func (st *rowSortStream) Close() {
-	st.free()
+	if st.ext != nil {
+		st.ext.release()
+	}
 	st.in.Close()
 }
 

@@ -17,12 +17,17 @@ func newBatch(schema *arrow.Schema, cols []arrow.Array, rows int64) arrow.Record
 }
 
 // Sort orders each input partition by keys: SortExecTransformer in EXPLAIN.
-// Placed above a single-partition exchange it is a global sort.
+// Placed above a single-partition exchange it is a global sort. The sort is
+// stable. It keeps its input within the task's off-heap budget: when the
+// input does not fit, it spills sorted runs to the query's temporary
+// directory and merges them at the end (an external merge sort; see the
+// spill metrics).
 type Sort struct {
 	base
 	keys   []sorting.SortKey
 	labels []string
 	global bool
+	spill  spillMetrics
 }
 
 // NewSort returns a sort of child by keys; labels are the keys as EXPLAIN
@@ -36,6 +41,7 @@ func NewSort(child Node, keys []sorting.SortKey, labels []string, global bool) (
 	s := &Sort{keys: keys, labels: labels, global: global}
 	s.schema = child.Schema()
 	s.children = []Node{child}
+	s.spill = newSpillMetrics(&s.metrics)
 	return s, nil
 }
 
@@ -59,56 +65,42 @@ func (s *Sort) Execute(ctx context.Context, p int, task *TaskContext) (Stream, e
 	return metered(&sortStream{s: s, ctx: ctx, in: in, task: task}, &s.metrics), nil
 }
 
+// sortStream sorts its input with an external merge sort (see
+// externalSort): within the task's off-heap budget, spilling sorted runs
+// when the input does not fit.
 type sortStream struct {
-	s    *Sort
-	ctx  context.Context
-	in   Stream
-	task *TaskContext
-	out  slicer
-	done bool
+	s      *Sort
+	ctx    context.Context
+	in     Stream
+	task   *TaskContext
+	ext    *externalSort
+	loaded bool
 }
 
 func (st *sortStream) Next() (arrow.RecordBatch, error) {
-	if !st.done {
-		st.done = true
-		var batches []arrow.RecordBatch
-		defer func() {
-			for _, b := range batches {
-				b.Release()
-			}
-		}()
-		err := Drain(st.ctx, st.in, func(b arrow.RecordBatch) error {
-			b.Retain()
-			batches = append(batches, b)
-			return nil
-		})
+	if !st.loaded {
+		st.loaded = true
+		st.ext = newExternalSort(st.ctx, st.task, st.s.Name(), st.s.schema, st.s.keys, st.s.spill)
+		err := Drain(st.ctx, st.in, st.ext.add)
+		if err == nil {
+			err = st.ext.finish()
+		}
 		if err != nil {
+			st.ext.release()
 			return nil, err
 		}
-		if len(batches) == 0 {
-			return nil, io.EOF
-		}
-		all, err := sorting.Concat(st.task.Alloc, st.s.schema, batches)
-		if err != nil {
-			return nil, err
-		}
-		for _, b := range batches {
-			b.Release()
-		}
-		batches = nil
-		sorted, err := sorting.SortBatch(st.task.Alloc, all, st.s.keys)
-		all.Release()
-		if err != nil {
-			return nil, err
-		}
-		st.out = slicer{b: sorted, size: st.task.BatchSize}
 	}
-	return st.out.next()
+	if st.ext == nil {
+		return nil, io.EOF
+	}
+	return st.ext.next()
 }
 
 func (st *sortStream) Close() {
 	st.in.Close()
-	st.out.release()
+	if st.ext != nil {
+		st.ext.release()
+	}
 }
 
 // slicer hands out a batch it owns in slices of at most size rows.
