@@ -49,6 +49,9 @@ type Engine struct {
 	pool   *resource.Pool
 	logger *slog.Logger
 
+	// stageHook runs before each stage (nil: none).
+	stageHook planner.StageHook
+
 	mu     sync.RWMutex
 	tables map[string]*logical.Table
 	udfs   map[string]*rowexpr.UDF
@@ -385,8 +388,12 @@ func (e *Engine) Query(ctx context.Context, sql string) (array.RecordReader, err
 		}
 		return textResult(e.alloc, "plan", text)
 	}
-	rs := e.executor().Run(ctx, pl.Physical)
-	return newReader(pl.Physical.Schema(), rs), nil
+	schema := pl.Physical.Schema()
+	rs, err := planner.Execute(ctx, pl, e.cfg, e.logger, e.executor(), e.stageHook)
+	if err != nil {
+		return nil, err
+	}
+	return newReader(schema, rs), nil
 }
 
 // Analysis is what running a query with its metrics tells.
@@ -418,8 +425,11 @@ func (e *Engine) Analyze(ctx context.Context, sql string) (*Analysis, error) {
 		return nil, err
 	}
 	pl.Explain = &planner.ExplainRequest{Mode: planner.ExplainAnalyze}
+	rs, err := planner.Execute(ctx, pl, e.cfg, e.logger, e.executor(), e.stageHook)
+	if err != nil {
+		return nil, err
+	}
 	a := &Analysis{Fallback: fallbackInfo(pl.Fallback)}
-	rs := e.executor().Run(ctx, pl.Physical)
 	for {
 		b, err := rs.Next()
 		if errors.Is(err, io.EOF) {
@@ -465,7 +475,10 @@ func (e *Engine) explainText(ctx context.Context, pl *planner.Planned) (string, 
 	if pl.Explain.Mode == planner.ExplainAnalyze {
 		// Run the query to the end, discarding its rows, so that the
 		// operators' metrics are complete.
-		rs := e.executor().Run(ctx, pl.Physical)
+		rs, err := planner.Execute(ctx, pl, e.cfg, e.logger, e.executor(), e.stageHook)
+		if err != nil {
+			return "", err
+		}
 		defer rs.Close()
 		for {
 			b, err := rs.Next()

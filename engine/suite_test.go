@@ -92,6 +92,9 @@ func TestMain(m *testing.M) {
 	if suiteData.dir != "" {
 		_ = os.RemoveAll(suiteData.dir)
 	}
+	if tpchData.dir != "" {
+		_ = os.RemoveAll(tpchData.dir)
+	}
 	os.Exit(code)
 }
 

@@ -274,3 +274,15 @@ func (s *ScanPlan) Release() {
 
 // Release frees what the scan holds.
 func (s *Scan) Release() { s.planned.Release() }
+
+// EstimatedBytes estimates the bytes the scan produces: the row groups'
+// size scaled to the share of the table's columns it reads (Spark's
+// estimate without statistics).
+func (s *Scan) EstimatedBytes() int64 {
+	total := s.source.Schema().NumFields()
+	if total == 0 {
+		return s.planned.Bytes
+	}
+	cols := max(1, len(s.req.Columns))
+	return s.planned.Bytes * int64(cols) / int64(total)
+}

@@ -15,6 +15,28 @@ import (
 	"github.com/gluten-go/gluten-go/resource"
 )
 
+// StageOutput is a node whose child runs as a stage of its own (the map
+// side): an exchange or a broadcast exchange.
+type StageOutput interface {
+	Node
+	// NumMapPartitions is the number of map tasks: the child's partitions.
+	NumMapPartitions() int
+	// RunMapTask runs map task m; map tasks may run concurrently.
+	RunMapTask(ctx context.Context, m int, task *TaskContext) error
+	// FinishMap marks the map side complete.
+	FinishMap()
+	// Materialized reports whether the map side has run.
+	Materialized() bool
+}
+
+// sampler is a stage output that needs a sampling pass over its child
+// before the map tasks (range partitioning).
+type sampler interface {
+	NeedsSampling() bool
+	RunSampleTask(ctx context.Context, m int, task *TaskContext) error
+	FinishSampling() error
+}
+
 // Stage is a part of a physical plan between exchanges: its tasks, one per
 // partition of Root, run the whole-stage pipelines of the stage. The map
 // stage of an exchange has that exchange as Output; the result stage has
@@ -22,9 +44,9 @@ import (
 type Stage struct {
 	ID     int
 	Root   Node
-	Output *Exchange
+	Output StageOutput
 	// Inputs are the exchanges the stage reads.
-	Inputs []*Exchange
+	Inputs []StageOutput
 }
 
 // NumTasks returns the number of tasks of the stage.
@@ -35,9 +57,10 @@ func (s *Stage) NumTasks() int { return s.Root.NumPartitions() }
 // last.
 func SplitStages(root Node) []*Stage {
 	var stages []*Stage
+	seen := map[StageOutput]bool{}
 	var visit func(n Node, st *Stage)
-	var build func(root Node, out *Exchange) *Stage
-	build = func(r Node, out *Exchange) *Stage {
+	var build func(root Node, out StageOutput) *Stage
+	build = func(r Node, out StageOutput) *Stage {
 		st := &Stage{Root: r, Output: out}
 		visit(r, st)
 		st.ID = len(stages)
@@ -46,17 +69,21 @@ func SplitStages(root Node) []*Stage {
 	}
 	visit = func(n Node, st *Stage) {
 		for _, c := range n.Children() {
-			if ex, ok := c.(*Exchange); ok {
+			if ex, ok := c.(StageOutput); ok {
 				st.Inputs = append(st.Inputs, ex)
-				build(ex.children[0], ex)
+				if !seen[ex] { // an exchange read twice runs once
+					seen[ex] = true
+					build(ex.Children()[0], ex)
+				}
 				continue
 			}
 			visit(c, st)
 		}
 	}
-	if ex, ok := root.(*Exchange); ok {
-		build(ex.children[0], ex)
-		r := &Stage{Root: root, Inputs: []*Exchange{ex}}
+	if ex, ok := root.(StageOutput); ok {
+		seen[ex] = true
+		build(ex.Children()[0], ex)
+		r := &Stage{Root: root, Inputs: []StageOutput{ex}}
 		r.ID = len(stages)
 		return append(stages, r)
 	}
@@ -88,6 +115,13 @@ func (x *Executor) newTask(stage, p int) (*TaskContext, *columnar.AccountingAllo
 		Memory: resource.NewTaskMemory(x.TaskOffHeap, x.TaskHeap), TempDir: x.TempDir}, acc
 }
 
+// RemoveTempDir removes the query's temporary directory and what it holds.
+func (x *Executor) RemoveTempDir() {
+	if x.TempDir != "" {
+		os.RemoveAll(x.TempDir)
+	}
+}
+
 // MakeTempDir creates the query's temporary directory.
 func (x *Executor) MakeTempDir() error {
 	dir, err := os.MkdirTemp(x.TempRoot, "gluten-go-query-")
@@ -104,6 +138,21 @@ func (x *Executor) RunMapStage(ctx context.Context, st *Stage) error {
 		return errors.New("executor: not a map stage")
 	}
 	ex := st.Output
+	if ex.Materialized() {
+		return nil
+	}
+	if smp, ok := ex.(sampler); ok && smp.NeedsSampling() {
+		err := x.Pool.RunTasks(ctx, ex.NumMapPartitions(), func(ctx context.Context, m int) error {
+			task, _ := x.newTask(st.ID, m)
+			return smp.RunSampleTask(ctx, m, task)
+		})
+		if err != nil {
+			return err
+		}
+		if err := smp.FinishSampling(); err != nil {
+			return err
+		}
+	}
 	err := x.Pool.RunTasks(ctx, ex.NumMapPartitions(), func(ctx context.Context, m int) error {
 		task, _ := x.newTask(st.ID, m)
 		return ex.RunMapTask(ctx, m, task)
@@ -130,8 +179,8 @@ func (x *Executor) Run(ctx context.Context, root Node) *ResultStream {
 			rs.chans = nil
 			return rs
 		}
-		rs.tempDir = x.TempDir
 	}
+	rs.tempDir = x.TempDir
 	result := stages[len(stages)-1]
 	n := result.NumTasks()
 	rs.chans = make([]chan arrow.RecordBatch, n)
@@ -204,7 +253,12 @@ type ResultStream struct {
 	err     error
 	closed  bool
 	tempDir string // removed by Close
+	onClose []func()
 }
+
+// OnClose registers f to run when the stream closes (after the plan is
+// released, before the temporary directory is removed).
+func (r *ResultStream) OnClose(f func()) { r.onClose = append(r.onClose, f) }
 
 // Next returns the next batch (owned by the caller) or io.EOF at the end.
 func (r *ResultStream) Next() (arrow.RecordBatch, error) {
@@ -239,6 +293,9 @@ func (r *ResultStream) Close() {
 	r.cur = len(r.chans)
 	<-r.done
 	ReleasePlan(r.stages[len(r.stages)-1].Root)
+	for _, f := range r.onClose {
+		f()
+	}
 	if r.tempDir != "" {
 		os.RemoveAll(r.tempDir)
 	}

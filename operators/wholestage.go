@@ -93,7 +93,7 @@ func Explain(root Node) string {
 // fell back).
 func inPipelineOp(n Node) bool {
 	switch x := n.(type) {
-	case *Exchange, *RowToColumnar:
+	case *Exchange, *RowToColumnar, *ShuffleRead, *QueryStage, *RowExchange:
 		return false
 	case *Scan:
 		return !x.Vanilla()

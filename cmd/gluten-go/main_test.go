@@ -132,7 +132,7 @@ func TestVerboseFallback(t *testing.T) {
 		t.Errorf("stderr %q", errs)
 	}
 	code, _, errs = runCLI("query", "--data", dir, "--verbose", "--conf", "spark.gluten.enabled=false", "SELECT count(*) FROM region")
-	if code != 0 || !strings.Contains(errs, "fallback: 3 of 4 operators run as rows, 4 transitions: FileScan (Gluten is disabled (spark.gluten.enabled=false))") {
+	if code != 0 || !strings.Contains(errs, "fallback: 4 of 4 operators run as rows, 2 transitions: FileScan (Gluten is disabled (spark.gluten.enabled=false))") {
 		t.Errorf("exit %d, stderr %q", code, errs)
 	}
 }

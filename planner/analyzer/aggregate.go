@@ -102,6 +102,19 @@ type aggState struct {
 	groupCols []*logical.Column
 	aggs      []*logical.AggCall
 	aggCols   []*logical.Column
+	// extra are columns joined after the aggregation (scalar subqueries'),
+	// which expressions over the aggregation may read.
+	extra map[logical.ColumnID]bool
+}
+
+// allow lets expressions over the aggregation read cols.
+func (g *aggState) allow(cols []*logical.Column) {
+	if g.extra == nil {
+		g.extra = map[logical.ColumnID]bool{}
+	}
+	for _, c := range cols {
+		g.extra[c.ID] = true
+	}
 }
 
 func (g *aggState) addGroup(a *analyzer, e logical.Expr) {
@@ -149,6 +162,9 @@ func (g *aggState) finish(e logical.Expr, at parser.Pos) (logical.Expr, error) {
 	}
 	for _, c := range g.aggCols {
 		allowed[c.ID] = true
+	}
+	for id := range g.extra {
+		allowed[id] = true
 	}
 	var bad *logical.Column
 	logical.Walk(out, func(x logical.Expr) bool {

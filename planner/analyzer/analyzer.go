@@ -82,6 +82,16 @@ type analyzer struct {
 	cat    Catalog
 	cfg    *conf.Config
 	nextID logical.ColumnID
+	// outers are the scopes of the queries enclosing the subquery being
+	// analyzed, innermost last: a name a subquery cannot resolve itself
+	// resolves there, as a correlated reference.
+	outers []*scope
+	// pending holds the joins that scalar subqueries of the clause being
+	// bound add to its input (see scalarSubquery).
+	pending []pendingJoin
+	// ctes are the CTEs visible where the analyzer is (subqueries in
+	// expressions see them too).
+	ctes *cteScopeChain
 }
 
 func (a *analyzer) newCol(name string, e logical.Expr) *logical.Column {

@@ -20,6 +20,10 @@ func (a *analyzer) expr(e parser.Expr, s *scope, ag *aggState) (logical.Expr, er
 	case *parser.Ident:
 		c, err := a.resolve(s, x)
 		if err != nil {
+			// A correlated subquery reads its enclosing query's columns.
+			if oc := a.resolveOuter(x); oc != nil {
+				return &logical.OuterRef{Col: oc}, nil
+			}
 			return nil, err
 		}
 		return logical.Ref(c), nil
@@ -137,11 +141,11 @@ func (a *analyzer) expr(e parser.Expr, s *scope, ag *aggState) (logical.Expr, er
 		}
 		return a.call(fn, []logical.Expr{arg}, x.At)
 	case *parser.InSubquery:
-		return nil, unsupported(x.At, "IN (subquery)")
+		return nil, unsupported(x.At, "IN (subquery) outside a conjunct of WHERE")
 	case *parser.Exists:
-		return nil, unsupported(x.At, "EXISTS (subquery)")
+		return nil, unsupported(x.At, "EXISTS (subquery) outside a conjunct of WHERE")
 	case *parser.ScalarSubquery:
-		return nil, unsupported(x.At, "a scalar subquery")
+		return a.scalarSubquery(x, s)
 	}
 	return nil, errAt(e.Pos(), "unsupported expression %s", e)
 }

@@ -43,6 +43,9 @@ func (a *analyzer) query(q *parser.Query, ctes *cteScopeChain) (logical.Plan, er
 		}
 		ctes = &cteScopeChain{parent: ctes, name: cte.Name, def: &cteDef{cte: cte, scope: ctes}}
 	}
+	savedCTEs := a.ctes
+	a.ctes = ctes
+	defer func() { a.ctes = savedCTEs }()
 	var plan logical.Plan
 	var err error
 	if sel, ok := q.Body.(*parser.Select); ok {
@@ -378,7 +381,7 @@ func (a *analyzer) fromItem(t parser.TableExpr, ctes *cteScopeChain) (logical.Pl
 		}
 		return p, scopeOf(p, x.Alias), nil
 	case *parser.Join:
-		return nil, nil, unsupported(x.At, "JOIN")
+		return a.joinItem(x, ctes)
 	case *parser.Values:
 		return nil, nil, unsupported(x.At, "VALUES")
 	}
@@ -442,24 +445,46 @@ func (a *analyzer) expandItems(sel *parser.Select, s *scope) ([]selItem, error) 
 func (a *analyzer) selectBlock(sel *parser.Select, orderBy []parser.OrderItem, ctes *cteScopeChain) (logical.Plan, error) {
 	var plan logical.Plan
 	s := &scope{}
-	switch len(sel.From) {
-	case 0:
+	if len(sel.From) == 0 {
 		plan = &logical.OneRow{}
-	case 1:
-		p, sc, err := a.fromItem(sel.From[0], ctes)
+	}
+	// A comma-separated FROM list is a chain of cross joins; the optimizer
+	// turns WHERE's equalities into join conditions and orders the joins.
+	for i, item := range sel.From {
+		p, sc, err := a.fromItem(item, ctes)
 		if err != nil {
 			return nil, err
 		}
-		plan, s = p, sc
-	default:
-		return nil, unsupported(sel.From[1].Pos(), "a comma-separated FROM list (a join)")
+		if i == 0 {
+			plan, s = p, sc
+			continue
+		}
+		plan = &logical.Join{Left: plan, Right: p, Type: logical.InnerJoin}
+		s = &scope{cols: append(append([]scopeCol{}, s.cols...), sc.cols...)}
 	}
 	if sel.Where != nil {
-		cond, err := a.predicate(sel.Where, s, nil, "WHERE")
-		if err != nil {
-			return nil, err
+		// Subquery predicates become joins; scalar subqueries add their
+		// joins below the filter.
+		var conds []logical.Expr
+		for _, c := range astConjuncts(sel.Where) {
+			np, ok, err := a.subqueryConjunct(plan, s, c)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				plan = np
+				continue
+			}
+			cond, err := a.predicate(c, s, nil, "WHERE")
+			if err != nil {
+				return nil, err
+			}
+			plan = a.applyPending(plan)
+			conds = append(conds, cond)
 		}
-		plan = &logical.Filter{Input: plan, Cond: cond}
+		if len(conds) > 0 {
+			plan = &logical.Filter{Input: plan, Cond: logical.AndAll(conds)}
+		}
 	}
 	items, err := a.expandItems(sel, s)
 	if err != nil {
@@ -499,6 +524,11 @@ func (a *analyzer) selectBlock(sel *parser.Select, orderBy []parser.OrderItem, c
 			if err != nil {
 				return nil, err
 			}
+			if ag != nil {
+				for _, pj := range a.pending {
+					ag.allow(pj.cols)
+				}
+			}
 			name = it.alias
 			if name == "" {
 				name = autoName(it.ast, e)
@@ -526,7 +556,10 @@ func (a *analyzer) selectBlock(sel *parser.Select, orderBy []parser.OrderItem, c
 			cols = append(cols, a.newCol(name, e))
 		}
 	}
+	selectPending := a.pending
+	a.pending = nil
 	var having logical.Expr
+	var havingPending []pendingJoin
 	if sel.Having != nil {
 		if ag == nil {
 			ag = &aggState{}
@@ -534,6 +567,11 @@ func (a *analyzer) selectBlock(sel *parser.Select, orderBy []parser.OrderItem, c
 		h, err := a.predicate(a.withAliases(sel.Having, s, items), s, ag, "HAVING")
 		if err != nil {
 			return nil, err
+		}
+		havingPending = a.pending
+		a.pending = nil
+		for _, pj := range havingPending {
+			ag.allow(pj.cols)
 		}
 		if having, err = ag.finish(h, sel.Having.Pos()); err != nil {
 			return nil, err
@@ -553,6 +591,11 @@ func (a *analyzer) selectBlock(sel *parser.Select, orderBy []parser.OrderItem, c
 			e, err := a.expr(a.withAliases(o.Expr, s, items), s, ag)
 			if err != nil {
 				return nil, err
+			}
+			if ag != nil {
+				for _, pj := range a.pending {
+					ag.allow(pj.cols)
+				}
 			}
 			if ag != nil {
 				if e, err = ag.finish(e, o.At); err != nil {
@@ -583,12 +626,19 @@ func (a *analyzer) selectBlock(sel *parser.Select, orderBy []parser.OrderItem, c
 		}
 		keys = append(keys, sortKey(col, o))
 	}
+	selectPending = append(selectPending, a.pending...)
+	a.pending = nil
 	if ag != nil {
 		plan = ag.plan(a, plan)
+		a.pending = havingPending
+		plan = a.applyPending(plan)
 		if having != nil {
 			plan = &logical.Filter{Input: plan, Cond: having}
 		}
 	}
+	// Scalar subqueries of the select list and ORDER BY join last.
+	a.pending = selectPending
+	plan = a.applyPending(plan)
 	plan = &logical.Project{Input: plan, Exprs: append(append([]logical.Expr{}, exprs...), hidden...), Cols: append(append([]*logical.Column{}, cols...), hiddenCols...)}
 	if sel.Distinct {
 		plan = a.distinctKeep(plan, cols)

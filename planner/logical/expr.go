@@ -569,7 +569,7 @@ func IsConstant(e Expr) bool {
 	c := true
 	Walk(e, func(x Expr) bool {
 		switch x.(type) {
-		case *ColumnRef, *AggCall:
+		case *ColumnRef, *AggCall, *OuterRef:
 			c = false
 		}
 		return c
@@ -607,4 +607,39 @@ func FormatParam(v any, types []arrow.DataType, i int) string {
 		return columnar.FormatValue(v, types[i])
 	}
 	return fmt.Sprint(v)
+}
+
+// OuterRef reads a column of an enclosing query from inside a correlated
+// subquery. The analyzer removes every OuterRef when it decorrelates the
+// subquery into a join.
+type OuterRef struct{ Col *Column }
+
+// Type implements Expr.
+func (e *OuterRef) Type() arrow.DataType { return e.Col.Type }
+
+// Nullable implements Expr.
+func (e *OuterRef) Nullable() bool { return e.Col.Nullable }
+
+// String implements Expr.
+func (e *OuterRef) String() string { return "outer(" + e.Col.String() + ")" }
+
+// SQL implements Expr.
+func (e *OuterRef) SQL() string { return e.Col.Name }
+
+// Children implements Expr.
+func (e *OuterRef) Children() []Expr { return nil }
+
+// WithChildren implements Expr.
+func (e *OuterRef) WithChildren(c []Expr) Expr { return e }
+
+// HasOuterRef reports whether e reads a column of an enclosing query.
+func HasOuterRef(e Expr) bool {
+	found := false
+	Walk(e, func(x Expr) bool {
+		if _, ok := x.(*OuterRef); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
 }

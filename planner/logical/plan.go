@@ -323,3 +323,88 @@ func Format(p Plan) string {
 	rec(p, "", true, true)
 	return b.String()
 }
+
+// JoinType is the kind of a join.
+type JoinType int
+
+// The join types. NullAwareAnti is NOT IN's anti join: a NULL on the right
+// side, or a NULL probe value against a non-empty right side, rules every
+// row out.
+const (
+	InnerJoin JoinType = iota
+	LeftOuterJoin
+	RightOuterJoin
+	FullOuterJoin
+	LeftSemiJoin
+	LeftAntiJoin
+	NullAwareAntiJoin
+)
+
+var joinNames = [...]string{"Inner", "LeftOuter", "RightOuter", "FullOuter", "LeftSemi", "LeftAnti", "LeftAnti(NullAware)"}
+
+// String names the join type as Spark prints it.
+func (t JoinType) String() string { return joinNames[t] }
+
+// KeepsRightOutput reports whether the join outputs the right side's
+// columns (semi and anti joins do not).
+func (t JoinType) KeepsRightOutput() bool { return t <= FullOuterJoin }
+
+// Join joins two inputs on a condition (nil: every pair, a cross join for
+// InnerJoin).
+type Join struct {
+	Left, Right Plan
+	Type        JoinType
+	Cond        Expr
+}
+
+// Output implements Plan.
+func (p *Join) Output() []*Column {
+	if !p.Type.KeepsRightOutput() {
+		return p.Left.Output()
+	}
+	l, r := p.Left.Output(), p.Right.Output()
+	out := make([]*Column, 0, len(l)+len(r))
+	return append(append(out, l...), r...)
+}
+
+// Children implements Plan.
+func (p *Join) Children() []Plan { return []Plan{p.Left, p.Right} }
+
+// WithChildren implements Plan.
+func (p *Join) WithChildren(c []Plan) Plan {
+	return &Join{Left: c[0], Right: c[1], Type: p.Type, Cond: p.Cond}
+}
+
+// String implements Plan.
+func (p *Join) String() string {
+	s := "Join " + p.Type.String()
+	if p.Cond != nil {
+		s += ", " + p.Cond.String()
+	}
+	return s
+}
+
+// PlanExprs returns the expressions a node evaluates (not its children's).
+func PlanExprs(p Plan) []Expr {
+	switch x := p.(type) {
+	case *Filter:
+		return []Expr{x.Cond}
+	case *Project:
+		return x.Exprs
+	case *Aggregate:
+		out := append([]Expr{}, x.Groups...)
+		for _, a := range x.Aggs {
+			if a.Arg != nil {
+				out = append(out, a.Arg)
+			}
+		}
+		return out
+	case *Join:
+		if x.Cond != nil {
+			return []Expr{x.Cond}
+		}
+	case *Scan:
+		return x.Filters
+	}
+	return nil
+}

@@ -174,6 +174,9 @@ func pushFilters(p logical.Plan) logical.Plan {
 		}
 		p = p.WithChildren(nc)
 	}
+	if j, ok := p.(*logical.Join); ok {
+		return pushIntoJoin(j, nil)
+	}
 	f, ok := p.(*logical.Filter)
 	if !ok {
 		return p
@@ -229,6 +232,8 @@ func pushFilter(input logical.Plan, conds []logical.Expr) logical.Plan {
 			inputs[i] = pushFilter(in, cs)
 		}
 		return &logical.Union{Inputs: inputs, Cols: x.Cols}
+	case *logical.Join:
+		return pushIntoJoin(x, conds)
 	case *logical.Scan:
 		n := *x
 		n.Filters = append([]logical.Expr{}, x.Filters...)
@@ -369,6 +374,12 @@ func prune(p logical.Plan, need map[logical.ColumnID]bool) logical.Plan {
 		return &logical.TopN{Input: prune(x.Input, k), Keys: x.Keys, N: x.N}
 	case *logical.Limit:
 		return &logical.Limit{Input: prune(x.Input, need), N: x.N, Offset: x.Offset}
+	case *logical.Join:
+		k := clone(need)
+		if x.Cond != nil {
+			addRefs(k, x.Cond)
+		}
+		return &logical.Join{Left: prune(x.Left, k), Right: prune(x.Right, k), Type: x.Type, Cond: x.Cond}
 	case *logical.Union:
 		var keep []int
 		for i, c := range x.Cols {

@@ -187,9 +187,9 @@ func (p *Planner) twoPhaseAggregate(ap *aggPlan, in operators.Node) (operators.N
 func (p *Planner) aggExchange(ap *aggPlan, in operators.Node) (operators.Node, error) {
 	if len(ap.keys) > 0 {
 		n := int(p.cfg.Int(conf.ShufflePartitions))
-		return p.exchange(in, operators.Partitioning{Kind: operators.HashPartitioning, Keys: ap.keys, Labels: ap.keyLabels, N: n})
+		return p.exchange(origin{lp: ap.x, part: "exchange"}, in, operators.Partitioning{Kind: operators.HashPartitioning, Keys: ap.keys, Labels: ap.keyLabels, N: n}, true)
 	}
-	return p.exchange(in, operators.Partitioning{Kind: operators.SinglePartition})
+	return p.exchange(origin{lp: ap.x, part: "exchange"}, in, operators.Partitioning{Kind: operators.SinglePartition}, false)
 }
 
 // hashAggregate plans one phase of an aggregation as the columnar or the

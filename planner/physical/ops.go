@@ -36,6 +36,8 @@ func (p *Planner) plan(lp logical.Plan) (operators.Node, error) {
 		return p.limit(x)
 	case *logical.Union:
 		return p.union(x)
+	case *logical.Join:
+		return p.join(x)
 	}
 	return nil, fmt.Errorf("internal error: no physical plan for %T", lp)
 }
@@ -196,7 +198,7 @@ func (p *Planner) sort(x *logical.Sort) (operators.Node, error) {
 		return nil, err
 	}
 	if in.NumPartitions() > 1 {
-		if in, err = p.exchange(in, operators.Partitioning{Kind: operators.SinglePartition}); err != nil {
+		if in, err = p.exchange(origin{lp: x, part: "exchange"}, in, operators.Partitioning{Kind: operators.SinglePartition}, false); err != nil {
 			return nil, err
 		}
 	}
@@ -233,7 +235,7 @@ func (p *Planner) topN(x *logical.TopN) (operators.Node, error) {
 		if in, err = make1(in, true, "partial"); err != nil {
 			return nil, err
 		}
-		if in, err = p.exchange(in, operators.Partitioning{Kind: operators.SinglePartition}); err != nil {
+		if in, err = p.exchange(origin{lp: x, part: "exchange"}, in, operators.Partitioning{Kind: operators.SinglePartition}, false); err != nil {
 			return nil, err
 		}
 	}
@@ -259,7 +261,7 @@ func (p *Planner) limit(x *logical.Limit) (operators.Node, error) {
 		if in, err = make1(in, x.N+x.Offset, 0, false, "local"); err != nil {
 			return nil, err
 		}
-		if in, err = p.exchange(in, operators.Partitioning{Kind: operators.SinglePartition}); err != nil {
+		if in, err = p.exchange(origin{lp: x, part: "exchange"}, in, operators.Partitioning{Kind: operators.SinglePartition}, false); err != nil {
 			return nil, err
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/gluten-go/gluten-go/columnar"
+	"github.com/gluten-go/gluten-go/columnar/rowexpr"
 	"github.com/gluten-go/gluten-go/operators"
 	"github.com/gluten-go/gluten-go/planner/conf"
 	"github.com/gluten-go/gluten-go/planner/logical"
@@ -31,7 +32,8 @@ type Fallback struct {
 
 // Result is a physical plan with what fell back.
 type Result struct {
-	Root operators.Node
+	origins map[operators.Node]origin
+	Root    operators.Node
 	// Fallbacks lists the row operators with the reason each fell back, in
 	// the order they were planned (bottom-up).
 	Fallbacks []Fallback
@@ -71,22 +73,32 @@ type Planner struct {
 	force     map[origin]string
 	origins   map[operators.Node]origin
 	fallbacks []Fallback
+	// memo holds the stages adaptive execution has run (nil without it).
+	memo *Memo
 }
 
 // Plan builds the physical plan of an optimized logical plan; names are the
 // user-visible output column names.
 func Plan(ctx context.Context, cfg *conf.Config, logger *slog.Logger, lp logical.Plan, names []string) (*Result, error) {
+	return PlanWithMemo(ctx, cfg, logger, lp, names, nil)
+}
+
+// PlanWithMemo is Plan reusing the stages memo has materialized (adaptive
+// execution plans the query again after each wave of stages).
+func PlanWithMemo(ctx context.Context, cfg *conf.Config, logger *slog.Logger, lp logical.Plan, names []string, memo *Memo) (*Result, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	p := newPlanner(ctx, cfg, logger, lp, nil)
+	p.memo = memo
 	root, err := p.build(lp, names)
 	if err != nil {
 		return nil, err
 	}
 	if force := p.policy(root, lp, names); len(force) > 0 {
-		operators.ReleasePlan(root)
+		p.discard(root)
 		p = newPlanner(ctx, cfg, logger, lp, force)
+		p.memo = memo
 		if root, err = p.build(lp, names); err != nil {
 			return nil, err
 		}
@@ -107,7 +119,7 @@ func (p *Planner) logFallbacks() {
 }
 
 func (p *Planner) result(root operators.Node) *Result {
-	r := &Result{Root: root, Fallbacks: p.fallbacks}
+	r := &Result{Root: root, Fallbacks: p.fallbacks, origins: p.origins}
 	operators.Walk(root, func(n operators.Node) {
 		switch n.(type) {
 		case *operators.WholeStage, *operators.Rename:
@@ -244,7 +256,8 @@ func (p *Planner) asRows(n operators.Node) (operators.RowNode, error) {
 // start pipelines but are not fused into them).
 func (p *Planner) pipeline(n operators.ColumnarNode) operators.ColumnarNode {
 	switch x := n.(type) {
-	case *operators.WholeStage, *operators.Exchange, *operators.Union, *operators.RowToColumnar:
+	case *operators.WholeStage, *operators.Exchange, *operators.Union, *operators.RowToColumnar,
+		*operators.ShuffleRead, *operators.QueryStage:
 		return n
 	case *operators.Scan:
 		if x.Vanilla() {
@@ -253,17 +266,6 @@ func (p *Planner) pipeline(n operators.ColumnarNode) operators.ColumnarNode {
 	}
 	p.nextStage++
 	return operators.NewWholeStage(n, p.nextStage)
-}
-
-// exchange distributes n's output by part (the exchange is columnar: a row
-// input is converted first).
-func (p *Planner) exchange(n operators.Node, part operators.Partitioning) (operators.ColumnarNode, error) {
-	c, err := p.asColumnar(n)
-	if err != nil {
-		return nil, err
-	}
-	p.nextPlanID++
-	return operators.NewExchange(p.pipeline(c), part, p.nextPlanID)
 }
 
 func (p *Planner) newLabel(name string) string {
@@ -303,3 +305,6 @@ func indexOf(cols []*logical.Column, id logical.ColumnID) int {
 	}
 	return -1
 }
+
+// rowCond is the row form of a join condition.
+type rowCond = rowexpr.Expr

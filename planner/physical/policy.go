@@ -98,11 +98,12 @@ func (p *Planner) policy(root operators.Node, lp logical.Plan, names []string) m
 // the transitions the stage then needs.
 func (p *Planner) rowCost(lp logical.Plan, names []string, candidate map[origin]string, s *stage) int {
 	trial := newPlanner(p.ctx, p.cfg, p.log, lp, candidate)
+	trial.memo = p.memo
 	root, err := trial.build(lp, names)
 	if err != nil {
 		return 1 << 30
 	}
-	defer operators.ReleasePlan(root)
+	defer trial.discard(root)
 	in := map[origin]bool{}
 	for _, o := range s.origins {
 		in[o] = true

@@ -25,19 +25,21 @@ import (
 	"github.com/gluten-go/gluten-go/benchmarks/duckdb/internal/duck"
 	"github.com/gluten-go/gluten-go/benchmarks/edgedata"
 	"github.com/gluten-go/gluten-go/benchmarks/edgedata/slt"
+	"github.com/gluten-go/gluten-go/benchmarks/tpch"
 )
 
 func main() {
 	dir := flag.String("dir", filepath.Join("..", "..", "engine", "testdata", "sql"), "directory of the *.slt suite files")
 	run := flag.String("run", "", "regenerate only the records whose name (file:line[:label]) matches this regexp")
+	sf := flag.Float64("tpch", 0, "instead of the suite's dataset, use TPC-H alone at this scale factor (for engine/testdata/tpch/sf*)")
 	flag.Parse()
-	if err := refgen(context.Background(), *dir, *run); err != nil {
+	if err := refgen(context.Background(), *dir, *run, *sf); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
 }
 
-func refgen(ctx context.Context, dir, run string) error {
+func refgen(ctx context.Context, dir, run string, sf float64) error {
 	var filter *regexp.Regexp
 	if run != "" {
 		var err error
@@ -54,8 +56,16 @@ func refgen(ctx context.Context, dir, run string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	tables, err := edgedata.GenerateSuite(ctx, tmp)
-	if err != nil {
+	var tables map[string]string
+	if sf > 0 {
+		tables = map[string]string{}
+		if err := tpch.Generate(ctx, tpch.Options{SF: sf, Dir: filepath.Join(tmp, "tpch")}); err != nil {
+			return err
+		}
+		for _, t := range tpch.Tables {
+			tables[t] = filepath.Join(tmp, "tpch", t)
+		}
+	} else if tables, err = edgedata.GenerateSuite(ctx, tmp); err != nil {
 		return err
 	}
 	s, err := duck.Open(ctx, 1) // one thread: float sums in a fixed order, so the files do not churn

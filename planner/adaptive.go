@@ -1,0 +1,136 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/gluten-go/gluten-go/operators"
+	"github.com/gluten-go/gluten-go/planner/conf"
+	"github.com/gluten-go/gluten-go/planner/physical"
+)
+
+// StageStats are what a stage reads from one stage below it.
+type StageStats struct {
+	// Output is the stage output read (an exchange or a broadcast).
+	Output operators.StageOutput
+	// NumMaps is the number of map tasks that wrote it.
+	NumMaps int
+	// Bytes is the size of each reduce partition (from the map statuses);
+	// nil for a broadcast.
+	Bytes []int64
+}
+
+// StageHook is a per-stage rule: it runs once for each new stage, before the
+// stage executes, with the stage's plan and the statistics of the stages it
+// reads (adaptive execution only). The resource-profile rule plugs in here.
+type StageHook func(ctx context.Context, st *operators.Stage, inputs []StageStats) error
+
+func statsOf(st *operators.Stage) []StageStats {
+	out := make([]StageStats, 0, len(st.Inputs))
+	for _, in := range st.Inputs {
+		s := StageStats{Output: in, NumMaps: in.NumMapPartitions()}
+		if ps, ok := in.(interface{ PartitionSizes() (rows, bytes []int64) }); ok {
+			_, s.Bytes = ps.PartitionSizes()
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Execute runs a planned query and returns its result stream. With
+// adaptive execution (spark.sql.adaptive.enabled) it runs the stages
+// bottom-up, a wave at a time (every stage whose inputs are ready), and
+// plans the rest of the query again after each wave with the statistics of
+// what ran: small partitions are read coalesced, a shuffled join whose side
+// turned out small becomes a broadcast join; pl.Physical and pl.Fallback are
+// then the final plan. Without it the plan is fixed up front. hook (nil:
+// none) runs before each stage. The stream must be closed; it removes the
+// query's temporary files.
+func Execute(ctx context.Context, pl *Planned, cfg *conf.Config, logger *slog.Logger, x *operators.Executor, hook StageHook) (*operators.ResultStream, error) {
+	if !cfg.Bool(conf.AdaptiveEnabled) {
+		if hook != nil {
+			for _, st := range operators.SplitStages(pl.Physical) {
+				if err := hook(ctx, st, statsOf(st)); err != nil {
+					operators.ReleasePlan(pl.Physical)
+					return nil, err
+				}
+			}
+		}
+		return x.Run(ctx, pl.Physical), nil
+	}
+	if err := x.MakeTempDir(); err != nil {
+		operators.ReleasePlan(pl.Physical)
+		return nil, err
+	}
+	memo := physical.NewMemo()
+	res := pl.Fallback
+	fail := func(err error) (*operators.ResultStream, error) {
+		operators.ReleasePlan(res.Root)
+		for _, o := range memo.Outputs() {
+			operators.ReleasePlan(o)
+		}
+		x.RemoveTempDir()
+		return nil, err
+	}
+	nextID := 0
+	for {
+		stages := operators.SplitStages(res.Root)
+		var runnable []*operators.Stage
+		for _, st := range stages[:len(stages)-1] {
+			if st.Output.Materialized() {
+				continue
+			}
+			ready := true
+			for _, in := range st.Inputs {
+				ready = ready && in.Materialized()
+			}
+			if ready {
+				runnable = append(runnable, st)
+			}
+		}
+		if len(runnable) == 0 {
+			break
+		}
+		for _, st := range runnable {
+			if hook != nil {
+				if err := hook(ctx, st, statsOf(st)); err != nil {
+					return fail(err)
+				}
+			}
+			if err := x.RunMapStage(ctx, st); err != nil {
+				return fail(err)
+			}
+			key, ok := res.StageKey(st.Output)
+			if !ok {
+				return fail(fmt.Errorf("internal error: stage %d has no origin", st.ID))
+			}
+			memo.Put(key, st.Output, nextID)
+			nextID++
+		}
+		next, err := physical.PlanWithMemo(ctx, cfg, logger, pl.Optimized, pl.Names, memo)
+		if err != nil {
+			return fail(err)
+		}
+		operators.ReleasePlanExcept(res.Root, func(n operators.Node) bool {
+			so, ok := n.(operators.StageOutput)
+			return ok && memo.Has(so)
+		})
+		res = next
+	}
+	pl.Physical, pl.Fallback = res.Root, res
+	if hook != nil {
+		stages := operators.SplitStages(res.Root)
+		final := stages[len(stages)-1]
+		if err := hook(ctx, final, statsOf(final)); err != nil {
+			return fail(err)
+		}
+	}
+	rs := x.Run(ctx, res.Root)
+	rs.OnClose(func() {
+		for _, o := range memo.Outputs() {
+			operators.ReleasePlan(o)
+		}
+	})
+	return rs, nil
+}
