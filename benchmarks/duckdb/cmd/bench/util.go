@@ -67,6 +67,12 @@ func tables(dir string) map[string]string {
 // parseQueries parses a comma-separated list of TPC-H query numbers.
 func parseQueries(s string) ([]int, error) {
 	var qs []int
+	if s == "all" {
+		for q := 1; q <= tpch.QueryCount; q++ {
+			qs = append(qs, q)
+		}
+		return qs, nil
+	}
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		n, err := strconv.Atoi(part)
