@@ -42,11 +42,57 @@ func pushIntoJoin(j *logical.Join, conds []logical.Expr) logical.Plan {
 	} else if j.Cond != nil {
 		keep = []logical.Expr{j.Cond}
 	}
-	n := &logical.Join{Left: pushFilter(j.Left, toLeft), Right: pushFilter(j.Right, toRight), Type: j.Type, Cond: logical.AndAll(keep)}
+	var n logical.Plan = &logical.Join{Left: pushFilter(j.Left, toLeft), Right: pushFilter(j.Right, toRight), Type: j.Type, Cond: logical.AndAll(keep)}
+	n = pushSemiJoin(n.(*logical.Join))
 	if len(above) == 0 {
 		return n
 	}
 	return &logical.Filter{Input: n, Cond: logical.AndAll(above)}
+}
+
+// pushSemiJoin moves a semi or anti join (an IN, EXISTS or NOT IN
+// subquery) below the inner joins on its left side, into the input whose
+// columns its condition reads: whether a row is kept depends on those
+// columns alone, so it filters that input before the join instead of the
+// join's (larger) output after it.
+func pushSemiJoin(j *logical.Join) logical.Plan {
+	switch j.Type {
+	case logical.LeftSemiJoin, logical.LeftAntiJoin, logical.NullAwareAntiJoin:
+	default:
+		return j
+	}
+	inner, ok := j.Left.(*logical.Join)
+	if !ok || inner.Type != logical.InnerJoin || j.Cond == nil {
+		return j
+	}
+	right := idSet(j.Right.Output())
+	var leftRefs []logical.Expr
+	logical.Walk(j.Cond, func(e logical.Expr) bool {
+		if r, ok := e.(*logical.ColumnRef); ok && !right[r.Col.ID] {
+			leftRefs = append(leftRefs, e)
+		}
+		return true
+	})
+	if len(leftRefs) == 0 {
+		return j
+	}
+	readsOnly := func(set map[logical.ColumnID]bool) bool {
+		for _, e := range leftRefs {
+			if !set[e.(*logical.ColumnRef).Col.ID] {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case readsOnly(idSet(inner.Left.Output())):
+		semi := pushSemiJoin(&logical.Join{Left: inner.Left, Right: j.Right, Type: j.Type, Cond: j.Cond})
+		return &logical.Join{Left: semi, Right: inner.Right, Type: logical.InnerJoin, Cond: inner.Cond}
+	case readsOnly(idSet(inner.Right.Output())):
+		semi := pushSemiJoin(&logical.Join{Left: inner.Right, Right: j.Right, Type: j.Type, Cond: j.Cond})
+		return &logical.Join{Left: inner.Left, Right: semi, Type: logical.InnerJoin, Cond: inner.Cond}
+	}
+	return j
 }
 
 // reorderInner flattens a tree of inner joins with the conjuncts over it,
