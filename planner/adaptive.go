@@ -40,8 +40,9 @@ func statsOf(st *operators.Stage) []StageStats {
 
 // Execute runs a planned query and returns its result stream. With
 // adaptive execution (spark.sql.adaptive.enabled) it runs the stages
-// bottom-up, a wave at a time (every stage whose inputs are ready), and
-// plans the rest of the query again after each wave with the statistics of
+// bottom-up, one at a time (of the stages whose inputs are ready, the one
+// with the smallest estimated input first), and plans the rest of the
+// query again after each with the statistics of
 // what ran: small partitions are read coalesced, a shuffled join whose side
 // turned out small becomes a broadcast join; pl.Physical and pl.Fallback are
 // then the final plan. Without it the plan is fixed up front. hook (nil:
@@ -92,22 +93,30 @@ func Execute(ctx context.Context, pl *Planned, cfg *conf.Config, logger *slog.Lo
 		if len(runnable) == 0 {
 			break
 		}
-		for _, st := range runnable {
-			if hook != nil {
-				if err := hook(ctx, st, statsOf(st)); err != nil {
-					return fail(err)
-				}
+		// One stage at a time, the smallest first: when it is one side of a
+		// shuffled join and turns out small enough to broadcast, planning
+		// again turns the join into a broadcast join and the other, larger
+		// side is never shuffled.
+		st := runnable[0]
+		for _, r := range runnable[1:] {
+			if physical.EstimateBytes(r.Root) < physical.EstimateBytes(st.Root) {
+				st = r
 			}
-			if err := x.RunMapStage(ctx, st); err != nil {
+		}
+		if hook != nil {
+			if err := hook(ctx, st, statsOf(st)); err != nil {
 				return fail(err)
 			}
-			key, ok := res.StageKey(st.Output)
-			if !ok {
-				return fail(fmt.Errorf("internal error: stage %d has no origin", st.ID))
-			}
-			memo.Put(key, st.Output, nextID)
-			nextID++
 		}
+		if err := x.RunMapStage(ctx, st); err != nil {
+			return fail(err)
+		}
+		key, ok := res.StageKey(st.Output)
+		if !ok {
+			return fail(fmt.Errorf("internal error: stage %d has no origin", st.ID))
+		}
+		memo.Put(key, st.Output, nextID)
+		nextID++
 		next, err := physical.PlanWithMemo(ctx, cfg, logger, pl.Optimized, pl.Names, memo)
 		if err != nil {
 			return fail(err)

@@ -95,6 +95,8 @@ const (
 	AdaptiveEnabled            = "spark.sql.adaptive.enabled"
 	CoalescePartitionsEnabled  = "spark.sql.adaptive.coalescePartitions.enabled"
 	AdvisoryPartitionSize      = "spark.sql.adaptive.advisoryPartitionSizeInBytes"
+	CoalesceParallelismFirst   = "spark.sql.adaptive.coalescePartitions.parallelismFirst"
+	CoalesceMinPartitionSize   = "spark.sql.adaptive.coalescePartitions.minPartitionSize"
 	AutoBroadcastJoinThreshold = "spark.sql.autoBroadcastJoinThreshold"
 	ShufflePartitions          = "spark.sql.shuffle.partitions"
 	FilesMaxPartitionBytes     = "spark.sql.files.maxPartitionBytes"
@@ -217,6 +219,9 @@ var registry = func() map[string]Key {
 		{Name: AdaptiveEnabled, Kind: KindBool, Default: "true", Doc: "stage-by-stage execution with re-planning"},
 		{Name: CoalescePartitionsEnabled, Kind: KindBool, Default: "true", Doc: "coalesce small shuffle partitions"},
 		{Name: AdvisoryPartitionSize, Kind: KindSize, Default: "64MB", SizeUnit: 1, Check: positive, Doc: "target partition size when coalescing"},
+		{Name: CoalesceParallelismFirst, Kind: KindBool, Default: "true",
+			Doc: "when coalescing, keep at least spark.default.parallelism partitions (down to the minimum partition size) rather than reaching the advisory size"},
+		{Name: CoalesceMinPartitionSize, Kind: KindSize, Default: "1MB", SizeUnit: 1, Check: positive, Doc: "smallest partition size coalescing aims for"},
 		{Name: AutoBroadcastJoinThreshold, Kind: KindSize, Default: "10MB", SizeUnit: 1, Doc: "broadcast a join side up to this size; -1 disables"},
 		{Name: ShufflePartitions, Kind: KindInt, Default: "200", Check: positive, Doc: "initial shuffle partition count"},
 		{Name: FilesMaxPartitionBytes, Kind: KindSize, Default: "128MB", SizeUnit: 1, Check: positive, Doc: "largest number of bytes of Parquet row groups packed into one scan partition"},

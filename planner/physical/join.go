@@ -170,7 +170,7 @@ func (p *Planner) join(x *logical.Join) (operators.Node, error) {
 	threshold := p.cfg.Size(conf.AutoBroadcastJoinThreshold)
 	canBroadcastRight := x.Type != logical.RightOuterJoin && x.Type != logical.FullOuterJoin
 	canBroadcastLeft := x.Type == logical.InnerJoin || x.Type == logical.RightOuterJoin
-	lsize, rsize := estimateBytes(ls.node), estimateBytes(rs.node)
+	lsize, rsize := EstimateBytes(ls.node), EstimateBytes(rs.node)
 	// Under adaptive execution, sides whose exchanges have run have real
 	// sizes: a small one turns the shuffled join into a broadcast join.
 	lm, rm := p.materialized(origin{lp: x, part: "left-exchange"}), p.materialized(origin{lp: x, part: "right-exchange"})
@@ -250,7 +250,7 @@ func (p *Planner) shuffledHashJoin(x *logical.Join, ls, rs joinSide, residual []
 		// Both sides have run: read them coalesced alike.
 		_, lb := lm.PartitionSizes()
 		_, rb := rm.PartitionSizes()
-		specs := coalesceSpecs(lb, rb, p.cfg.Size(conf.AdvisoryPartitionSize))
+		specs := p.coalesceSpecs(lb, rb)
 		if lex, err = p.coalesced(lex, lm, specs); err != nil {
 			return nil, err
 		}
@@ -415,14 +415,23 @@ func (p *Planner) nestedLoopJoin(x *logical.Join, left, right operators.Node, lc
 	return p.track(j, o, ""), nil
 }
 
-// stageSide replaces a join side by its materialized exchange's output, when
-// there is one (the side then streams from the shuffle files).
+// stageSide replaces the streamed side of a broadcast join by its
+// materialized exchange's output, when there is one: the side then streams
+// from the shuffle files, its small partitions read coalesced (a broadcast
+// join needs no partitioning of its streamed side).
 func (p *Planner) stageSide(js joinSide, m *operators.Exchange) joinSide {
 	if m == nil {
 		return js
 	}
 	p.discard(js.node)
-	js.node = operators.NewQueryStage(m, p.memo.ids[m])
+	stage := operators.NewQueryStage(m, p.memo.ids[m])
+	js.node = stage
+	if p.cfg.Bool(conf.CoalescePartitionsEnabled) {
+		_, bytes := m.PartitionSizes()
+		if read, err := p.coalesced(stage, m, p.coalesceSpecs(bytes, nil)); err == nil {
+			js.node = read
+		}
+	}
 	return js
 }
 
@@ -452,11 +461,11 @@ func exchangeBytes(ex *operators.Exchange) int64 {
 	return t
 }
 
-// estimateBytes estimates the size of a plan's output, as Spark does
+// EstimateBytes estimates the size of a plan's output, as Spark does
 // without statistics: a scan's bytes (scaled to the columns it reads), a
 // materialized exchange's real size, and otherwise the inputs' sizes
 // (filters and aggregates are not assumed to shrink anything).
-func estimateBytes(n operators.Node) int64 {
+func EstimateBytes(n operators.Node) int64 {
 	switch x := n.(type) {
 	case *operators.Scan:
 		return x.EstimatedBytes()
@@ -469,7 +478,7 @@ func estimateBytes(n operators.Node) int64 {
 	}
 	var t int64
 	for _, c := range n.Children() {
-		t += estimateBytes(c)
+		t += EstimateBytes(c)
 	}
 	return t
 }

@@ -3,7 +3,6 @@ package physical
 import (
 	"github.com/gluten-go/gluten-go/operators"
 	"github.com/gluten-go/gluten-go/planner/conf"
-	"github.com/gluten-go/gluten-go/planner/logical"
 )
 
 // Memo holds the stage outputs (exchanges, broadcasts) that adaptive
@@ -100,7 +99,7 @@ func (p *Planner) exchange(o origin, n operators.Node, part operators.Partitioni
 		stage := operators.NewQueryStage(ex, p.memo.ids[m])
 		if coalesce && part.Kind == operators.HashPartitioning && p.cfg.Bool(conf.CoalescePartitionsEnabled) {
 			_, bytes := ex.PartitionSizes()
-			return p.coalesced(stage, ex, coalesceSpecs(bytes, nil, p.cfg.Size(conf.AdvisoryPartitionSize)))
+			return p.coalesced(stage, ex, p.coalesceSpecs(bytes, nil))
 		}
 		return stage, nil
 	}
@@ -146,9 +145,32 @@ func (p *Planner) coalesced(stage operators.Node, ex *operators.Exchange, specs 
 	return operators.NewShuffleRead(stage, ex, specs)
 }
 
+// coalesceSpecs merges adjacent reduce partitions of one exchange, or of
+// two read together (the sides of a join), as Spark's
+// CoalesceShufflePartitions does: toward
+// spark.sql.adaptive.advisoryPartitionSizeInBytes, but with
+// spark.sql.adaptive.coalescePartitions.parallelismFirst no larger than
+// would leave fewer than spark.default.parallelism partitions, nor smaller
+// than spark.sql.adaptive.coalescePartitions.minPartitionSize.
+func (p *Planner) coalesceSpecs(a, b []int64) []operators.PartitionSpec {
+	target := p.cfg.Size(conf.AdvisoryPartitionSize)
+	if p.cfg.Bool(conf.CoalesceParallelismFirst) {
+		var total int64
+		for i := range a {
+			total += a[i]
+			if b != nil {
+				total += b[i]
+			}
+		}
+		par := p.cfg.Int(conf.DefaultParallelism)
+		target = min(target, (total+par-1)/par)
+		target = max(target, p.cfg.Size(conf.CoalesceMinPartitionSize))
+	}
+	return coalesceSpecs(a, b, target)
+}
+
 // coalesceSpecs merges adjacent reduce partitions until each group holds
-// about target bytes (the sizes of one or two exchanges read together, as
-// the two sides of a join), as Spark's CoalesceShufflePartitions does.
+// about target bytes (summing the sizes of a and, when not nil, b).
 func coalesceSpecs(a, b []int64, target int64) []operators.PartitionSpec {
 	n := len(a)
 	if target <= 0 {
@@ -202,5 +224,3 @@ func (p *Planner) materialized(o origin) *operators.Exchange {
 	}
 	return nil
 }
-
-var _ = logical.InnerJoin
