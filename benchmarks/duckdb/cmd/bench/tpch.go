@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"runtime"
@@ -84,10 +85,19 @@ func runTPCH(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintf(&b, "TPC-H SF%g, %d cores, median of %d runs after a warm-up run; peak RSS is the VmHWM of each engine's own process.\n", *sf, runtime.NumCPU(), *runs)
 	fmt.Fprintf(&b, "gluten-go: engine API, default configuration%s; DuckDB %s over read_parquet views, threads = %d.\n\n", confText(conf), duckVersion, runtime.NumCPU())
 	var rows [][]string
+	var logTime, logRSS float64
+	worst, worstQ := 0.0, 0
 	for _, q := range queries {
 		g, d := results[q][engineGluten], results[q][engineDuckDB]
 		gs, dsec := median(g.Seconds), median(d.Seconds)
 		gm, dm := float64(g.PeakRSSKiB)/1024, float64(d.PeakRSSKiB)/1024
+		if dsec > 0 && dm > 0 {
+			logTime += math.Log(gs / dsec)
+			logRSS += math.Log(gm / dm)
+			if gs/dsec > worst {
+				worst, worstQ = gs/dsec, q
+			}
+		}
 		rowCount := strconv.FormatInt(g.Rows, 10)
 		if g.Rows != d.Rows {
 			rowCount = fmt.Sprintf("%d (DuckDB: %d!)", g.Rows, d.Rows)
@@ -98,7 +108,13 @@ func runTPCH(ctx context.Context, args []string, stdout io.Writer) error {
 			strconv.FormatFloat(gm, 'f', 0, 64), strconv.FormatFloat(dm, 'f', 0, 64), ratio(gm, dm),
 		})
 	}
+	if k := float64(len(queries)); k > 0 {
+		rows = append(rows, []string{"geomean", "", "", "", strconv.FormatFloat(math.Exp(logTime/k), 'f', 2, 64), "", "", strconv.FormatFloat(math.Exp(logRSS/k), 'f', 2, 64)})
+	}
 	table(&b, []string{"query", "rows", "gluten-go s", "DuckDB s", "time gluten-go/DuckDB", "gluten-go peak RSS MiB", "DuckDB peak RSS MiB", "RSS gluten-go/DuckDB"}, rows)
+	if worstQ > 0 {
+		fmt.Fprintf(&b, "\nSlowest relative to DuckDB: Q%d at %.2fx.\n", worstQ, worst)
+	}
 	return output(stdout, *out, b.String())
 }
 
