@@ -97,7 +97,7 @@ func (p *Planner) exchange(o origin, n operators.Node, part operators.Partitioni
 			return m, nil // a row exchange: read as it is
 		}
 		stage := operators.NewQueryStage(ex, p.memo.ids[m])
-		if coalesce && part.Kind == operators.HashPartitioning && p.cfg.Bool(conf.CoalescePartitionsEnabled) {
+		if coalesce && (part.Kind == operators.HashPartitioning || part.Kind == operators.RangePartitioning) && p.cfg.Bool(conf.CoalescePartitionsEnabled) {
 			_, bytes := ex.PartitionSizes()
 			return p.coalesced(stage, ex, p.coalesceSpecs(bytes, nil))
 		}

@@ -198,7 +198,12 @@ func (p *Planner) sort(x *logical.Sort) (operators.Node, error) {
 		return nil, err
 	}
 	if in.NumPartitions() > 1 {
-		if in, err = p.exchange(origin{lp: x, part: "exchange"}, in, operators.Partitioning{Kind: operators.SinglePartition}, false); err != nil {
+		// A global sort, as Spark plans it: range-partition the rows by
+		// the sort keys (bounds sampled from the input), sort each
+		// partition, and read the partitions in order.
+		part := operators.Partitioning{Kind: operators.RangePartitioning, SortKeys: keys.columnar,
+			Labels: keys.labels, N: int(p.cfg.Int(conf.ShufflePartitions))}
+		if in, err = p.exchange(origin{lp: x, part: "exchange"}, in, part, true); err != nil {
 			return nil, err
 		}
 	}
