@@ -411,6 +411,11 @@ type Analysis struct {
 	// operators spent converting (summed over tasks, so it can exceed the
 	// wall time when tasks run in parallel).
 	TransitionTime time.Duration
+	// SpilledBytes sums, by operator name (as EXPLAIN prints it, e.g.
+	// "ShuffledHashJoinExecTransformer"), the bytes the operators spilled
+	// to disk under memory pressure; operators that spilled nothing are
+	// absent.
+	SpilledBytes map[string]int64
 }
 
 // Analyze runs a query to its end, discarding the rows, and returns its
@@ -447,6 +452,14 @@ func (e *Engine) Analyze(ctx context.Context, sql string) (*Analysis, error) {
 		switch n.(type) {
 		case *operators.ColumnarToRow, *operators.RowToColumnar:
 			a.TransitionTime += time.Duration(n.Metrics().Counter("convertTime").Load())
+		}
+		for _, v := range n.Metrics().Extra() {
+			if (v.Name == operators.SpilledBytesMetric || v.Name == operators.ExchangeBytesSpilledMetric) && v.Value > 0 {
+				if a.SpilledBytes == nil {
+					a.SpilledBytes = map[string]int64{}
+				}
+				a.SpilledBytes[n.Name()] += v.Value
+			}
 		}
 	})
 	a.Plan = planner.ExplainText(pl)
@@ -507,7 +520,7 @@ func (e *Engine) executor() *operators.Executor {
 	}
 	heap := int64(float64(e.cfg.Size(conf.ExecutorMemory)) * frac)
 	return &operators.Executor{Pool: e.pool, Alloc: e.alloc, BatchSize: int(e.cfg.Int(conf.MaxBatchSize)),
-		TaskOffHeap: offHeap, TaskHeap: heap}
+		TaskOffHeap: offHeap, TaskHeap: heap, TempRoot: e.cfg.String(conf.LocalDir)}
 }
 
 // textResult returns a one-column, one-row string result.

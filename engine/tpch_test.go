@@ -52,7 +52,8 @@ func tpchTables(t *testing.T, sf float64) map[string]string {
 
 // TestTPCH runs the 22 TPC-H queries at SF0.1 (or -tpch.sf=1) against
 // DuckDB's answers (engine/testdata/tpch/sf*/tpch.slt), with adaptive
-// execution on and off and with 1, 7 and 200 shuffle partitions.
+// execution on and off and with 1, 7 and 200 shuffle partitions; at SF0.1
+// also with the joins, the exchange or everything running as rows.
 func TestTPCH(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	sf := *tpchSF
@@ -69,6 +70,26 @@ func TestTPCH(t *testing.T) {
 	adaptive := []string{"true", "false"}
 	if raceEnabled {
 		partitions, adaptive = []string{"7"}, []string{"true"}
+	}
+	// The joins and the exchange as rows, and everything as rows, give
+	// the same answers (7 partitions, adaptive execution on).
+	rowConfs := []struct{ name, key, value string }{
+		{"shuffledhashjoin_off", "spark.gluten.sql.columnar.shuffledhashjoin", "false"},
+		{"broadcastjoin_off", "spark.gluten.sql.columnar.broadcastJoin", "false"},
+		{"exchange_off", "spark.gluten.sql.columnar.exchange", "false"},
+		{"gluten_disabled", "spark.gluten.enabled", "false"},
+	}
+	if raceEnabled || sf > 0.1 {
+		rowConfs = nil
+	}
+	for _, rc := range rowConfs {
+		conf := map[string]string{"spark.sql.shuffle.partitions": "7", rc.key: rc.value}
+		t.Run(rc.name, func(t *testing.T) {
+			for i := range recs {
+				rec := &recs[i]
+				t.Run(rec.Label, func(t *testing.T) { runRecord(t, rec, tables, conf) })
+			}
+		})
 	}
 	for _, aqe := range adaptive {
 		for _, n := range partitions {

@@ -126,6 +126,7 @@ const (
 	DynBacklogTimeout        = "spark.dynamicAllocation.schedulerBacklogTimeout"
 	ProfileMergeConflicts    = "spark.scheduler.resource.profileMergeConflicts"
 
+	LocalDir    = "spark.local.dir"
 	LocalCores  = "spark.gluten.local.cores"
 	LocalMemory = "spark.gluten.local.memory"
 
@@ -252,6 +253,7 @@ var registry = func() map[string]Key {
 		{Name: DynBacklogTimeout, Kind: KindDuration, Default: "1s", Doc: "add executors when tasks have waited this long"},
 		{Name: ProfileMergeConflicts, Kind: KindBool, Default: "false", Doc: "merge several resource profiles of one stage by taking the maximum of each resource"},
 
+		{Name: LocalDir, Kind: KindString, Default: "", Doc: "directory under which each query makes its temporary directory for shuffle and spill files (removed when the query ends); default: the system's temporary directory"},
 		{Name: LocalCores, Kind: KindInt, DefaultFunc: func() string { return strconv.Itoa(runtime.NumCPU()) }, Check: positive,
 			Doc: "the local executor pool's cores; default: the machine's CPUs"},
 		{Name: LocalMemory, Kind: KindSize, DefaultFunc: machineMemory, SizeUnit: 1 << 20, Check: positive,
