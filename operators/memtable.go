@@ -143,3 +143,14 @@ func (p *memPartition) Release() {
 		p.batches = nil
 	})
 }
+
+// RowCount implements RowCounter.
+func (m *MemSource) RowCount() (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var n int64
+	for _, b := range m.batches {
+		n += b.NumRows()
+	}
+	return n, nil
+}

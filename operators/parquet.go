@@ -24,6 +24,32 @@ import (
 type ParquetSource struct {
 	path   string
 	schema *arrow.Schema
+
+	rowsOnce sync.Once
+	rows     int64
+	rowsErr  error
+}
+
+// RowCount implements RowCounter: the sum of the files' row counts, read
+// from their footers on first use and kept (it only guides join order).
+func (s *ParquetSource) RowCount() (int64, error) {
+	s.rowsOnce.Do(func() {
+		files, err := ListParquetFiles(s.path)
+		if err != nil {
+			s.rowsErr = err
+			return
+		}
+		for _, path := range files {
+			f, err := pqscan.Open(path)
+			if err != nil {
+				s.rowsErr = err
+				return
+			}
+			s.rows += f.NumRows()
+			f.Close()
+		}
+	})
+	return s.rows, s.rowsErr
 }
 
 // NewParquetSource resolves path and reads the schema from the first file.

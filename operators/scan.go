@@ -24,6 +24,13 @@ type TableSource interface {
 	Plan(ctx context.Context, req ScanRequest) (*ScanPlan, error)
 }
 
+// RowCounter is a TableSource that knows (or can cheaply read) how many
+// rows it holds: the optimizer orders joins by it.
+type RowCounter interface {
+	// RowCount returns the number of rows of the table.
+	RowCount() (int64, error)
+}
+
 // ScanRequest says what a scan reads.
 type ScanRequest struct {
 	// Columns are indices into the table's schema, in output order.

@@ -43,11 +43,27 @@ func pushIntoJoin(j *logical.Join, conds []logical.Expr) logical.Plan {
 		keep = []logical.Expr{j.Cond}
 	}
 	var n logical.Plan = &logical.Join{Left: pushFilter(j.Left, toLeft), Right: pushFilter(j.Right, toRight), Type: j.Type, Cond: logical.AndAll(keep)}
-	n = pushSemiJoin(n.(*logical.Join))
 	if len(above) == 0 {
 		return n
 	}
 	return &logical.Filter{Input: n, Cond: logical.AndAll(above)}
+}
+
+// pushSemiJoins applies pushSemiJoin bottom-up, once the filters are in
+// place (so that the inner joins' estimates see their conditions).
+func pushSemiJoins(p logical.Plan) logical.Plan {
+	ch := p.Children()
+	if len(ch) > 0 {
+		nc := make([]logical.Plan, len(ch))
+		for i, c := range ch {
+			nc[i] = pushSemiJoins(c)
+		}
+		p = p.WithChildren(nc)
+	}
+	if j, ok := p.(*logical.Join); ok {
+		return pushSemiJoin(j)
+	}
+	return p
 }
 
 // pushSemiJoin moves a semi or anti join (an IN, EXISTS or NOT IN
@@ -84,11 +100,15 @@ func pushSemiJoin(j *logical.Join) logical.Plan {
 		}
 		return true
 	}
+	// Only where the inner join makes more rows than the input the semi
+	// join would filter instead (a fact table's IN subquery, TPC-H Q18):
+	// where the join's other inputs filter that input more (Q21), the
+	// semi join is cheaper above.
 	switch {
-	case readsOnly(idSet(inner.Left.Output())):
+	case readsOnly(idSet(inner.Left.Output())) && estimate(inner).rows >= estimate(inner.Left).rows:
 		semi := pushSemiJoin(&logical.Join{Left: inner.Left, Right: j.Right, Type: j.Type, Cond: j.Cond})
 		return &logical.Join{Left: semi, Right: inner.Right, Type: logical.InnerJoin, Cond: inner.Cond}
-	case readsOnly(idSet(inner.Right.Output())):
+	case readsOnly(idSet(inner.Right.Output())) && estimate(inner).rows >= estimate(inner.Right).rows:
 		semi := pushSemiJoin(&logical.Join{Left: inner.Right, Right: j.Right, Type: j.Type, Cond: j.Cond})
 		return &logical.Join{Left: inner.Left, Right: semi, Type: logical.InnerJoin, Cond: inner.Cond}
 	}
@@ -97,10 +117,10 @@ func pushSemiJoin(j *logical.Join) logical.Plan {
 
 // reorderInner flattens a tree of inner joins with the conjuncts over it,
 // pushes each conjunct that reads one input into it, and rebuilds the joins
-// left-deep, each next input being the first (in FROM order) that a
-// conjunct connects to those already joined, as Spark's ReorderJoin does
-// (so that a comma-separated FROM list does not produce cartesian
-// products). Conjuncts attach to the lowest join that has their columns.
+// left-deep in the order joinOrderer picks from estimated cardinalities (so
+// that selective dimension tables filter the fact table early and a
+// comma-separated FROM list does not produce cartesian products).
+// Conjuncts attach to the lowest join that has their columns.
 func reorderInner(j *logical.Join, conds []logical.Expr) logical.Plan {
 	var inputs []logical.Plan
 	var flatten func(p logical.Plan)
@@ -158,42 +178,23 @@ func reorderInner(j *logical.Join, conds []logical.Expr) logical.Plan {
 	for i := range inputs {
 		inputs[i] = pushFilter(inputs[i], perInput[i])
 	}
-	used := make([]bool, len(inputs))
-	joined := map[logical.ColumnID]bool{}
+	cards := make([]card, len(inputs))
+	for i, in := range inputs {
+		cards[i] = estimate(in)
+	}
+	o := joinOrderer{conds: multi, sets: sets, cards: cards}
+	o.ndv, o.base = keyDistinct(multi, sets, cards)
+	seq := o.best()
 	applied := make([]bool, len(multi))
-	add := func(i int) {
-		used[i] = true
-		for id := range sets[i] {
+	joined := map[logical.ColumnID]bool{}
+	for id := range sets[seq[0]] {
+		joined[id] = true
+	}
+	cur := inputs[seq[0]]
+	for _, next := range seq[1:] {
+		for id := range sets[next] {
 			joined[id] = true
 		}
-	}
-	cur := inputs[0]
-	add(0)
-	for n := 1; n < len(inputs); n++ {
-		next := -1
-		for i := range inputs {
-			if used[i] {
-				continue
-			}
-			for k, c := range multi {
-				if !applied[k] && touches(c, sets[i]) && touches(c, joined) && refsOnly(c, union(joined, sets[i])) {
-					next = i
-					break
-				}
-			}
-			if next >= 0 {
-				break
-			}
-		}
-		if next < 0 {
-			for i := range inputs {
-				if !used[i] {
-					next = i
-					break
-				}
-			}
-		}
-		add(next)
 		var jc []logical.Expr
 		for k, c := range multi {
 			if !applied[k] && !logical.IsConstant(c) && refsOnly(c, joined) {
@@ -213,6 +214,29 @@ func reorderInner(j *logical.Join, conds []logical.Expr) logical.Plan {
 		return cur
 	}
 	return &logical.Filter{Input: cur, Cond: logical.AndAll(rest)}
+}
+
+// isEquality reports whether e is an equality (a join key, when its sides
+// read different inputs).
+func isEquality(e logical.Expr) bool {
+	c, ok := e.(*logical.Call)
+	return ok && c.Op == logical.OpEq
+}
+
+// hasJoinConjunct reports whether one of conds is an equality reading
+// input i and another.
+func hasJoinConjunct(conds []logical.Expr, sets []map[logical.ColumnID]bool, i int) bool {
+	for _, c := range conds {
+		if !isEquality(c) || !touches(c, sets[i]) {
+			continue
+		}
+		for j := range sets {
+			if j != i && touches(c, sets[j]) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // touches reports whether e reads any column of set.

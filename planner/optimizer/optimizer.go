@@ -14,6 +14,7 @@ import (
 func Optimize(p logical.Plan) logical.Plan {
 	p = transformPlanExprs(p, foldConstants)
 	p = pushFilters(p)
+	p = pushSemiJoins(p)
 	p = transformPlanExprs(p, foldConstants)
 	p = fuseTopN(p)
 	p = prune(p, required(p.Output()))
