@@ -19,7 +19,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -42,12 +42,23 @@ import (
 )
 
 // Engine runs SQL over registered tables. It is safe for concurrent use;
-// queries share its pool of task slots.
+// queries share its local executor pool: executors of the default resource
+// profile (spark.executor.cores, spark.executor.memory,
+// spark.memory.offHeap.size, ...) started within the capacity
+// spark.gluten.local.cores / spark.gluten.local.memory, each with its own
+// memory manager that its tasks draw from.
 type Engine struct {
-	cfg    *conf.Config
-	alloc  memory.Allocator
-	pool   *resource.Pool
-	logger *slog.Logger
+	cfg      *conf.Config
+	alloc    memory.Allocator
+	profiles *resource.ProfileManager
+	pool     *resource.ExecutorPool
+	logger   *slog.Logger
+
+	// memLimit: Open set the Go runtime's memory limit
+	// (WithProcessMemoryLimit), replacing prevMemLimit, which Close
+	// restores.
+	memLimit     bool
+	prevMemLimit int64
 
 	// stageHook runs before each stage (nil: none).
 	stageHook planner.StageHook
@@ -66,6 +77,7 @@ type options struct {
 	settings map[string]string
 	alloc    memory.Allocator
 	logger   *slog.Logger
+	memLimit bool
 }
 
 // WithConfig sets configuration keys (Spark's and Gluten's names, see
@@ -108,8 +120,23 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
+// WithProcessMemoryLimit makes Open set the Go runtime's memory limit
+// (debug.SetMemoryLimit) to the local executor pool's memory,
+// spark.gluten.local.memory, so that the garbage collector keeps the whole
+// process near the capacity its executors share; Close restores the limit
+// it replaced. The limit is process-wide: a program embedding one engine
+// may want it (the gluten-go command sets it), a library should not.
+func WithProcessMemoryLimit() Option {
+	return func(o *options) error {
+		o.memLimit = true
+		return nil
+	}
+}
+
 // Open returns an engine. Configuration errors (an unknown key under
-// spark.gluten. or spark.sql., a malformed value) are reported here.
+// spark.gluten. or spark.sql., a malformed value, a default resource
+// profile that is invalid or that can never fit the local capacity) are
+// reported here.
 func Open(opts ...Option) (*Engine, error) {
 	o := &options{settings: map[string]string{}, alloc: defaultAllocator}
 	for _, opt := range opts {
@@ -128,39 +155,132 @@ func Open(opts ...Option) (*Engine, error) {
 	for _, k := range cfg.Ignored() {
 		logger.Debug("configuration key is not used by gluten-go", "key", k)
 	}
-	slots := int(cfg.Int(conf.LocalCores))
-	if slots <= 0 {
-		slots = runtime.NumCPU()
-	}
-	return &Engine{
+	e := &Engine{
 		cfg:    cfg,
 		alloc:  o.alloc,
-		pool:   resource.NewPool(slots),
 		logger: logger,
 		tables: map[string]*logical.Table{},
 		udfs:   map[string]*rowexpr.UDF{},
 		udafs:  map[string]*rowagg.UDAF{},
-	}, nil
+	}
+	if err := e.openPool(); err != nil {
+		return nil, err
+	}
+	if o.memLimit {
+		e.memLimit = true
+		e.prevMemLimit = debug.SetMemoryLimit(cfg.Size(conf.LocalMemory))
+	}
+	return e, nil
+}
+
+// openPool builds the profile manager with the default profile and the
+// local executor pool, and checks that the default profile can run.
+func (e *Engine) openPool() error {
+	cfg := e.cfg
+	dynamicSizing := cfg.Bool(conf.DynamicOffHeapSizing)
+	offHeapEnabled := cfg.Bool(conf.OffHeapEnabled)
+	if dynamicSizing {
+		if cfg.IsSet(conf.OffHeapSize) || cfg.IsSet(conf.OffHeapEnabled) {
+			e.logger.Warn("spark.memory.offHeap.enabled and spark.memory.offHeap.size are ignored: "+
+				"with spark.gluten.memory.dynamic.offHeap.sizing.enabled=true heap and off-heap share one quota of "+
+				"spark.executor.memory x spark.gluten.memory.dynamic.offHeap.sizing.memory.fraction",
+				"offHeapSize", cfg.String(conf.OffHeapSize))
+		}
+		// The off-heap settings do not count: do not fail on a zero size.
+		offHeapEnabled = offHeapEnabled && cfg.Size(conf.OffHeapSize) > 0
+	}
+	profiles, err := resource.NewProfileManager(resource.DefaultProfileConfig{
+		ExecutorCores:  int(cfg.Int(conf.ExecutorCores)),
+		ExecutorMemory: cfg.Size(conf.ExecutorMemory),
+		OffHeapEnabled: offHeapEnabled,
+		OffHeapSize:    cfg.Size(conf.OffHeapSize),
+		MemoryOverhead: cfg.Size(conf.ExecutorMemoryOverhead),
+		TaskCPUs:       float64(cfg.Int(conf.TaskCPUs)),
+	})
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	capacity := resource.Capacity{Cores: int(cfg.Int(conf.LocalCores)), Memory: cfg.Size(conf.LocalMemory)}
+	pool, err := resource.NewExecutorPool(profiles, capacity, resource.ExecutorPoolOptions{
+		DynamicAllocation:       cfg.Bool(conf.DynamicAllocationEnabled),
+		MinExecutors:            int(cfg.Int(conf.DynMinExecutors)),
+		MaxExecutors:            int(cfg.Int(conf.DynMaxExecutors)),
+		ExecutorIdleTimeout:     cfg.Duration(conf.DynExecutorIdleTimeout),
+		SchedulerBacklogTimeout: cfg.Duration(conf.DynBacklogTimeout),
+		Logger:                  e.logger,
+		NewMemory:               e.newMemory,
+	})
+	if err != nil {
+		return fmt.Errorf("engine: %w (spark.dynamicAllocation.*)", err)
+	}
+	e.profiles, e.pool = profiles, pool
+	if err := pool.Check(nil); err != nil {
+		pool.Close()
+		return fmt.Errorf("engine: default resource profile: %w", err)
+	}
+	return nil
+}
+
+// newMemory builds the memory manager of an executor of profile p.
+func (e *Engine) newMemory(p *resource.Profile) (*resource.MemoryManager, error) {
+	mc := resource.MemoryConfig{
+		HeapBytes:              p.HeapBytes(),
+		OffHeapBytes:           p.OffHeapBytes(),
+		MemoryFraction:         e.cfg.Float(conf.MemoryFraction),
+		StorageFraction:        e.cfg.Float(conf.StorageFraction),
+		Label:                  fmt.Sprintf("profile %d", p.ID()),
+		DynamicOffHeapSizing:   e.cfg.Bool(conf.DynamicOffHeapSizing),
+		DynamicOffHeapFraction: e.cfg.Float(conf.DynamicOffHeapSizingFraction),
+	}
+	if mc.DynamicOffHeapSizing {
+		mc.HeapInUse = e.heapShare(p)
+	}
+	return resource.NewMemoryManager(mc)
+}
+
+// heapShare attributes the process's Go heap in use to an executor of
+// profile p, for dynamic off-heap sizing: the executors share one process,
+// so each is charged the heap in proportion to its part of the memory the
+// live executors hold (all of it when it is the only one).
+func (e *Engine) heapShare(p *resource.Profile) func() int64 {
+	return func() int64 {
+		h := resource.GoHeapInUse()
+		held := e.pool.Capacity().Memory - e.pool.Available().Memory
+		if own := p.ExecutorBytes(); held > own && own > 0 {
+			return int64(float64(h) * float64(own) / float64(held))
+		}
+		return h
+	}
 }
 
 // Config returns the engine's configuration.
 func (e *Engine) Config() *conf.Config { return e.cfg }
 
-// Close releases the registered in-memory tables. Queries still running
-// must be released first.
+// ExecutorStats reports, per resource profile that ran tasks, the
+// executors the local executor pool started for it and the tasks they ran.
+func (e *Engine) ExecutorStats() []resource.ProfileExecutorStats { return e.pool.Stats() }
+
+// Close releases the registered in-memory tables, then stops the executor
+// pool, releasing its executors (and restores the Go runtime's memory
+// limit, see WithProcessMemoryLimit). Queries still running must be
+// released first.
 func (e *Engine) Close() error {
 	if !e.closed.CompareAndSwap(false, true) {
 		return nil
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	for _, t := range e.tables {
 		if m, ok := t.Source.(*operators.MemSource); ok {
 			m.Release()
 		}
 	}
 	e.tables = map[string]*logical.Table{}
-	return nil
+	e.mu.Unlock()
+	err := e.pool.Close()
+	if e.memLimit {
+		debug.SetMemoryLimit(e.prevMemLimit)
+	}
+	return err
 }
 
 var errClosed = errors.New("engine: closed")
@@ -416,7 +536,14 @@ type Analysis struct {
 	// to disk under memory pressure; operators that spilled nothing are
 	// absent.
 	SpilledBytes map[string]int64
+	// Stages tells, per stage in the order they ran, its resource
+	// profile, the executors that ran its tasks and their peak memory (as
+	// EXPLAIN ANALYZE ends).
+	Stages []StageRun
 }
+
+// StageRun is what running one stage of a query did.
+type StageRun = operators.StageRun
 
 // Analyze runs a query to its end, discarding the rows, and returns its
 // plan with metrics (as EXPLAIN ANALYZE) and a summary.
@@ -463,6 +590,9 @@ func (e *Engine) Analyze(ctx context.Context, sql string) (*Analysis, error) {
 		}
 	})
 	a.Plan = planner.ExplainText(pl)
+	if pl.Executor != nil {
+		a.Stages = pl.Executor.StageRuns()
+	}
 	rs.Close()
 	return a, nil
 }
@@ -509,18 +639,14 @@ func (e *Engine) explainText(ctx context.Context, pl *planner.Planned) (string, 
 	return planner.ExplainText(pl), nil
 }
 
+// executor returns the executor of one query: its tasks run on the local
+// executor pool and draw their memory from their executor's memory manager
+// (Spark's unified model: each pool's bytes x spark.memory.fraction, shared
+// fairly by the executor's running tasks; one task per executor by
+// default), off-heap for columnar operators, heap for row operators.
 func (e *Engine) executor() *operators.Executor {
-	// Each task may use its executor's execution memory (Spark's unified
-	// model: memory x spark.memory.fraction; executors have one core by
-	// default): off-heap for columnar operators, heap for row operators.
-	frac := e.cfg.Float(conf.MemoryFraction)
-	var offHeap int64
-	if e.cfg.Bool(conf.OffHeapEnabled) {
-		offHeap = int64(float64(e.cfg.Size(conf.OffHeapSize)) * frac)
-	}
-	heap := int64(float64(e.cfg.Size(conf.ExecutorMemory)) * frac)
-	return &operators.Executor{Pool: e.pool, Alloc: e.alloc, BatchSize: int(e.cfg.Int(conf.MaxBatchSize)),
-		TaskOffHeap: offHeap, TaskHeap: heap, TempRoot: e.cfg.String(conf.LocalDir)}
+	return &operators.Executor{Runner: e.pool, Alloc: e.alloc, BatchSize: int(e.cfg.Int(conf.MaxBatchSize)),
+		TempRoot: e.cfg.String(conf.LocalDir), Logger: e.logger}
 }
 
 // textResult returns a one-column, one-row string result.

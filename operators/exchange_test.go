@@ -122,7 +122,7 @@ func exPartitions(t *testing.T, mem memory.Allocator, n ColumnarNode) [][]exRow 
 }
 
 func exExecutor(mem memory.Allocator, dir string) *Executor {
-	return &Executor{Pool: resource.NewPool(2), Alloc: mem, BatchSize: 512, TempDir: dir}
+	return &Executor{Runner: testRunner(), Alloc: mem, BatchSize: 512, TempDir: dir}
 }
 
 func exWant(parts [][]arrow.RecordBatch) map[int64]exRow {
@@ -296,7 +296,7 @@ func TestExchangeRunQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := t.TempDir()
-	x := &Executor{Pool: resource.NewPool(2), Alloc: mem, BatchSize: 256, TempRoot: root}
+	x := &Executor{Runner: testRunner(), Alloc: mem, BatchSize: 256, TempRoot: root}
 	rs := x.Run(context.Background(), ex)
 	var got []exRow
 	for {

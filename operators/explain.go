@@ -2,6 +2,7 @@ package operators
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -117,4 +118,38 @@ func Describe(n Node) string {
 		s = s[:117] + "..."
 	}
 	return s
+}
+
+// ExplainStages renders what each stage of a query did, as EXPLAIN
+// ANALYZE ends: one line a stage, in the order they ran, e.g.
+//
+//	Stage 0: profile 0, executors [1 2], tasks 8, peak heap 1.2 MiB, peak off-heap 35.0 MiB
+//
+// The peaks are the most one task of the stage had reserved in each pool.
+func ExplainStages(runs []StageRun) string {
+	var b strings.Builder
+	b.WriteString("== Stages ==\n")
+	for _, r := range runs {
+		ids := make([]string, len(r.Executors))
+		for i, id := range r.Executors {
+			ids[i] = strconv.Itoa(id)
+		}
+		fmt.Fprintf(&b, "Stage %d: profile %d, executors [%s], tasks %d, peak heap %s, peak off-heap %s\n",
+			r.ID, r.ProfileID, strings.Join(ids, " "), r.Tasks, formatBytes(r.PeakHeap), formatBytes(r.PeakOffHeap))
+	}
+	return b.String()
+}
+
+// formatBytes prints a byte count for people: 512 B, 64.0 MiB, 2.0 GiB.
+func formatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 5; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -47,6 +49,10 @@ type Stage struct {
 	Output StageOutput
 	// Inputs are the exchanges the stage reads.
 	Inputs []StageOutput
+	// Profile is the resource profile the stage's tasks run with (nil: the
+	// default profile); the resource-profile rule sets it before the stage
+	// runs.
+	Profile *resource.Profile
 }
 
 // NumTasks returns the number of tasks of the stage.
@@ -91,28 +97,138 @@ func SplitStages(root Node) []*Stage {
 	return stages
 }
 
-// Executor runs plans on a pool of task slots.
+// TaskRunner runs the tasks of a stage on executors of a resource profile
+// (nil: the default profile), as resource.ExecutorPool.RunTasks does: tasks
+// 0..n-1, each told the executor it runs on; after the first error it
+// starts no more and cancels the running ones, and returns once every
+// started task has returned, with the first error.
+type TaskRunner interface {
+	RunTasks(ctx context.Context, p *resource.Profile, n int, task func(ctx context.Context, ex *resource.Executor, i int) error) error
+}
+
+// Executor runs plans on a TaskRunner (the engine's executor pool). Each
+// task draws its memory from the memory manager of the executor it runs on
+// (an executor without one gives its tasks unlimited memory) and releases
+// it when it ends. An Executor runs one query; it records what each stage
+// did (StageRuns).
 type Executor struct {
-	Pool *resource.Pool
+	// Runner runs the stages' tasks.
+	Runner TaskRunner
 	// Alloc is the query's allocator; each task gets an accounting
 	// allocator drawing from it.
 	Alloc     memory.Allocator
 	BatchSize int
-	// TaskOffHeap and TaskHeap are each task's memory budget per pool
-	// (<= 0: unlimited).
-	TaskOffHeap, TaskHeap int64
 	// TempRoot is where a query's temporary directory is made (default:
 	// the system's temporary directory).
 	TempRoot string
 	// TempDir is the query's temporary directory for shuffle and spill
 	// files, set by Run (or by the caller before RunMapStage).
 	TempDir string
+	// Logger receives, at ERROR, the memory a task left reserved when it
+	// ended (a bug of an operator; the query goes on). nil discards it.
+	Logger *slog.Logger
+
+	mu   sync.Mutex
+	runs []*stageRun
 }
 
-func (x *Executor) newTask(stage, p int) (*TaskContext, *columnar.AccountingAllocator) {
-	acc := columnar.NewAccountingAllocator(x.Alloc)
-	return &TaskContext{Stage: stage, Partition: p, Alloc: acc, BatchSize: x.BatchSize,
-		Memory: resource.NewTaskMemory(x.TaskOffHeap, x.TaskHeap), TempDir: x.TempDir}, acc
+// StageRun is what running one stage did, as EXPLAIN ANALYZE prints it.
+type StageRun struct {
+	// ID numbers the stages the query ran, from 0 in the order they ran;
+	// under adaptive execution a map stage's ID is its query stage's
+	// (ShuffleQueryStage N).
+	ID int
+	// ProfileID is the id of the resource profile the tasks ran with.
+	ProfileID int
+	// Executors are the ids of the executors that ran its tasks, ascending.
+	Executors []int
+	// Tasks is the number of tasks that ran (a sampling pass's not
+	// counted).
+	Tasks int
+	// PeakHeap and PeakOffHeap are the most any one of its tasks (a
+	// sampling pass's included) had reserved in each pool.
+	PeakHeap, PeakOffHeap int64
+}
+
+// stageRun is the running record behind a StageRun.
+type stageRun struct {
+	mu        sync.Mutex
+	run       StageRun
+	executors map[int]struct{}
+}
+
+func (r *stageRun) record(ex *resource.Executor, heap, offHeap int64, count bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if ex != nil {
+		r.executors[ex.ID()] = struct{}{}
+	}
+	if count {
+		r.run.Tasks++
+	}
+	r.run.PeakHeap = max(r.run.PeakHeap, heap)
+	r.run.PeakOffHeap = max(r.run.PeakOffHeap, offHeap)
+}
+
+// beginStage starts the record of stage st.
+func (x *Executor) beginStage(st *Stage) *stageRun {
+	id := resource.DefaultProfileID
+	if st.Profile != nil {
+		id = st.Profile.ID()
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	r := &stageRun{run: StageRun{ID: len(x.runs), ProfileID: id}, executors: map[int]struct{}{}}
+	x.runs = append(x.runs, r)
+	return r
+}
+
+// StageRuns returns what each stage the executor ran did, in the order
+// they ran.
+func (x *Executor) StageRuns() []StageRun {
+	x.mu.Lock()
+	runs := slices.Clone(x.runs)
+	x.mu.Unlock()
+	out := make([]StageRun, len(runs))
+	for i, r := range runs {
+		r.mu.Lock()
+		out[i] = r.run
+		out[i].Executors = make([]int, 0, len(r.executors))
+		for id := range r.executors {
+			out[i].Executors = append(out[i].Executors, id)
+		}
+		r.mu.Unlock()
+		slices.Sort(out[i].Executors)
+	}
+	return out
+}
+
+// newTask returns the context of task p of stage st running on ex (with
+// its ctx) and the function to call when the task ends: it records the
+// task in run (counted unless a sampling task) and releases its memory.
+func (x *Executor) newTask(ctx context.Context, run *stageRun, st *Stage, p int, ex *resource.Executor, count bool) (*TaskContext, func()) {
+	var (
+		tm   *resource.TaskMemory
+		mm   *resource.MemoryManager
+		exID int
+	)
+	if ex != nil {
+		mm, exID = ex.Memory(), ex.ID()
+	}
+	if mm != nil {
+		tm = mm.NewTask(ctx)
+	} else {
+		tm = resource.NewTaskMemory(0, 0) // unlimited; keeps the peaks
+	}
+	task := &TaskContext{Stage: st.ID, Partition: p, Alloc: columnar.NewAccountingAllocator(x.Alloc),
+		BatchSize: x.BatchSize, Memory: tm, TempDir: x.TempDir}
+	return task, func() {
+		run.record(ex, tm.Peak(resource.Heap), tm.Peak(resource.OffHeap), count)
+		if leaked := tm.Release(); leaked != 0 && x.Logger != nil {
+			x.Logger.Error("task memory leaked: a consumer did not free its reservation",
+				"stage", st.ID, "partition", p, "executor_id", exID, "bytes", leaked)
+		}
+	}
 }
 
 // RemoveTempDir removes the query's temporary directory and what it holds.
@@ -141,9 +257,11 @@ func (x *Executor) RunMapStage(ctx context.Context, st *Stage) error {
 	if ex.Materialized() {
 		return nil
 	}
+	run := x.beginStage(st)
 	if smp, ok := ex.(sampler); ok && smp.NeedsSampling() {
-		err := x.Pool.RunTasks(ctx, ex.NumMapPartitions(), func(ctx context.Context, m int) error {
-			task, _ := x.newTask(st.ID, m)
+		err := x.Runner.RunTasks(ctx, st.Profile, ex.NumMapPartitions(), func(ctx context.Context, rex *resource.Executor, m int) error {
+			task, done := x.newTask(ctx, run, st, m, rex, false)
+			defer done()
 			return smp.RunSampleTask(ctx, m, task)
 		})
 		if err != nil {
@@ -153,8 +271,9 @@ func (x *Executor) RunMapStage(ctx context.Context, st *Stage) error {
 			return err
 		}
 	}
-	err := x.Pool.RunTasks(ctx, ex.NumMapPartitions(), func(ctx context.Context, m int) error {
-		task, _ := x.newTask(st.ID, m)
+	err := x.Runner.RunTasks(ctx, st.Profile, ex.NumMapPartitions(), func(ctx context.Context, rex *resource.Executor, m int) error {
+		task, done := x.newTask(ctx, run, st, m, rex, true)
+		defer done()
 		return ex.RunMapTask(ctx, m, task)
 	})
 	if err != nil {
@@ -169,8 +288,14 @@ func (x *Executor) RunMapStage(ctx context.Context, st *Stage) error {
 // the stream cancels whatever still runs and frees everything; no goroutine
 // outlives it.
 func (x *Executor) Run(ctx context.Context, root Node) *ResultStream {
+	return x.RunStages(ctx, SplitStages(root))
+}
+
+// RunStages is Run of a plan already split by SplitStages (whose stages
+// per-stage rules may have given profiles): the map stages not yet
+// materialized, in order, then the last, the result stage.
+func (x *Executor) RunStages(ctx context.Context, stages []*Stage) *ResultStream {
 	ctx, cancel := context.WithCancel(ctx)
-	stages := SplitStages(root)
 	rs := &ResultStream{cancel: cancel, stages: stages, done: make(chan struct{})}
 	if x.TempDir == "" {
 		if err := x.MakeTempDir(); err != nil {
@@ -212,13 +337,15 @@ func (x *Executor) run(ctx context.Context, stages []*Stage, chans []chan arrow.
 		}
 	}
 	result := stages[len(stages)-1]
+	run := x.beginStage(result)
 	var mu sync.Mutex
-	return x.Pool.RunTasks(ctx, len(chans), func(ctx context.Context, p int) error {
+	return x.Runner.RunTasks(ctx, result.Profile, len(chans), func(ctx context.Context, rex *resource.Executor, p int) error {
 		mu.Lock()
 		started[p] = true
 		mu.Unlock()
 		defer close(chans[p])
-		task, _ := x.newTask(result.ID, p)
+		task, done := x.newTask(ctx, run, result, p, rex, true)
+		defer done()
 		s, err := executeColumnar(result.Root, ctx, p, task)
 		if err != nil {
 			return err

@@ -49,16 +49,18 @@ func statsOf(st *operators.Stage) []StageStats {
 // none) runs before each stage. The stream must be closed; it removes the
 // query's temporary files.
 func Execute(ctx context.Context, pl *Planned, cfg *conf.Config, logger *slog.Logger, x *operators.Executor, hook StageHook) (*operators.ResultStream, error) {
+	pl.Executor = x
 	if !cfg.Bool(conf.AdaptiveEnabled) {
+		stages := operators.SplitStages(pl.Physical)
 		if hook != nil {
-			for _, st := range operators.SplitStages(pl.Physical) {
+			for _, st := range stages {
 				if err := hook(ctx, st, statsOf(st)); err != nil {
 					operators.ReleasePlan(pl.Physical)
 					return nil, err
 				}
 			}
 		}
-		return x.Run(ctx, pl.Physical), nil
+		return x.RunStages(ctx, stages), nil
 	}
 	if err := x.MakeTempDir(); err != nil {
 		operators.ReleasePlan(pl.Physical)
@@ -128,14 +130,15 @@ func Execute(ctx context.Context, pl *Planned, cfg *conf.Config, logger *slog.Lo
 		res = next
 	}
 	pl.Physical, pl.Fallback = res.Root, res
+	stages := operators.SplitStages(res.Root)
 	if hook != nil {
-		stages := operators.SplitStages(res.Root)
 		final := stages[len(stages)-1]
 		if err := hook(ctx, final, statsOf(final)); err != nil {
 			return fail(err)
 		}
 	}
-	rs := x.Run(ctx, res.Root)
+	// Every map stage ran above (RunStages skips them): the final one runs.
+	rs := x.RunStages(ctx, stages)
 	rs.OnClose(func() {
 		for _, o := range memo.Outputs() {
 			operators.ReleasePlan(o)

@@ -48,6 +48,9 @@ type Planned struct {
 	Fallback *physical.Result
 	// Names are the result's column names.
 	Names []string
+	// Executor is the executor that ran the query (set by Execute); EXPLAIN
+	// ANALYZE prints what its stages did.
+	Executor *operators.Executor
 }
 
 // Plan parses, analyzes, optimizes and physically plans a statement.
@@ -125,6 +128,9 @@ func ExplainText(pl *Planned) string {
 	case ExplainAnalyze:
 		b.WriteString("== Physical Plan ==\n")
 		b.WriteString(operators.ExplainAnalyze(pl.Physical))
+		if pl.Executor != nil {
+			b.WriteString(operators.ExplainStages(pl.Executor.StageRuns()))
+		}
 	default:
 		b.WriteString("== Physical Plan ==\n")
 		b.WriteString(operators.Explain(pl.Physical))

@@ -81,6 +81,12 @@ type ExecutorPoolOptions struct {
 	// Logger receives "executor added" and "executor removed" at INFO; nil
 	// discards them.
 	Logger *slog.Logger
+	// NewMemory, when set, builds the memory manager of each executor the
+	// pool starts, from the executor's profile (Executor.Memory); the pool
+	// drops it when it releases the executor. Check (and so RunTasks)
+	// calls it once per profile to report a profile whose memory manager
+	// cannot be built, before any executor of it starts.
+	NewMemory func(p *Profile) (*MemoryManager, error)
 }
 
 // Executor is one local executor: a share of the capacity (its profile's
@@ -90,6 +96,7 @@ type Executor struct {
 	id      int
 	profile *Profile
 	slots   int
+	mem     *MemoryManager // nil without ExecutorPoolOptions.NewMemory
 
 	// Guarded by the pool's mutex.
 	running   int
@@ -105,6 +112,12 @@ func (e *Executor) Profile() *Profile { return e.profile }
 
 // Slots returns how many tasks the executor runs at a time.
 func (e *Executor) Slots() int { return e.slots }
+
+// Memory returns the executor's memory manager, built by
+// ExecutorPoolOptions.NewMemory when the executor started; nil without
+// that option. Tasks running on the executor draw their memory from it
+// (MemoryManager.NewTask).
+func (e *Executor) Memory() *MemoryManager { return e.mem }
 
 // String prints "executor 3 (profile 1)".
 func (e *Executor) String() string {
@@ -198,6 +211,7 @@ type ExecutorPool struct {
 	backlogSince map[int]time.Time     // when a profile first waited for capacity
 	stats        map[int]*execProfileStats
 	jobs         map[*execJob]struct{}
+	memChecked   map[int]bool // profiles whose memory manager NewMemory built
 }
 
 // NewExecutorPool returns a pool of the given capacity for the profiles of
@@ -240,6 +254,7 @@ func NewExecutorPool(mgr *ProfileManager, capacity Capacity, opts ExecutorPoolOp
 		backlogSince: map[int]time.Time{},
 		stats:        map[int]*execProfileStats{},
 		jobs:         map[*execJob]struct{}{},
+		memChecked:   map[int]bool{},
 	}
 	if opts.DynamicAllocation {
 		xp.kick = make(chan struct{}, 1)
@@ -288,6 +303,37 @@ func (xp *ExecutorPool) statsLocked(id int) *execProfileStats {
 	return s
 }
 
+// Check reports why tasks of p (nil: the default profile) cannot run on
+// the pool, if they cannot: p is not registered with the pool's manager,
+// is not the default profile without dynamic allocation, can never fit
+// the capacity (ErrProfileNeverFits), or ExecutorPoolOptions.NewMemory
+// cannot build its executors' memory manager. RunTasks fails at once with
+// the same error.
+func (xp *ExecutorPool) Check(p *Profile) error {
+	if p == nil {
+		p = xp.mgr.Default()
+	}
+	if err := xp.check(p); err != nil {
+		return err
+	}
+	if xp.opts.NewMemory == nil {
+		return nil
+	}
+	xp.mu.Lock()
+	ok := xp.memChecked[p.ID()]
+	xp.mu.Unlock()
+	if ok {
+		return nil
+	}
+	if _, err := xp.opts.NewMemory(p); err != nil {
+		return fmt.Errorf("executors of %s: %w", p.summary(), err)
+	}
+	xp.mu.Lock()
+	xp.memChecked[p.ID()] = true
+	xp.mu.Unlock()
+	return nil
+}
+
 // check reports why tasks of p cannot run on the pool, if they cannot.
 func (xp *ExecutorPool) check(p *Profile) error {
 	if !xp.mgr.registered(p) {
@@ -319,7 +365,7 @@ func (xp *ExecutorPool) RunTasks(ctx context.Context, p *Profile, n int, task fu
 	if p == nil {
 		p = xp.mgr.Default()
 	}
-	if err := xp.check(p); err != nil {
+	if err := xp.Check(p); err != nil {
 		return err
 	}
 	if n <= 0 {
@@ -567,6 +613,16 @@ func (xp *ExecutorPool) startLocked(p *Profile, now time.Time) (ex *Executor, fu
 	delete(xp.backlogSince, id)
 	xp.nextExecutor++
 	ex = &Executor{id: xp.nextExecutor, profile: p, slots: p.SlotsPerExecutor(), idleSince: now}
+	if xp.opts.NewMemory != nil {
+		mem, err := xp.opts.NewMemory(p)
+		if err != nil {
+			// Check built one for p before: only a hook that fails
+			// sometimes gets here. The executor's tasks run without a
+			// memory manager rather than hang.
+			xp.log.Error("executor memory manager", "executor_id", ex.id, "profile_id", id, "error", err)
+		}
+		ex.mem = mem
+	}
 	xp.free.Cores -= p.Cores()
 	if xp.capacity.Memory > 0 {
 		xp.free.Memory -= p.ExecutorBytes()
@@ -589,6 +645,14 @@ func (xp *ExecutorPool) removeLocked(ex *Executor, reason string) {
 	xp.free.Cores += ex.profile.Cores()
 	if xp.capacity.Memory > 0 {
 		xp.free.Memory += ex.profile.ExecutorBytes()
+	}
+	if mem := ex.mem; mem != nil {
+		// Every task released its memory when it ended.
+		if s := mem.Stats(); s.Tasks > 0 || s.Used != [2]int64{} {
+			xp.log.Error("executor removed with memory still reserved", "executor_id", ex.id, "profile_id", id,
+				"tasks", s.Tasks, "off_heap", s.Used[OffHeap], "heap", s.Used[Heap])
+		}
+		ex.mem = nil
 	}
 	xp.log.Info("executor removed", "executor_id", ex.id, "profile_id", id, "reason", reason)
 }

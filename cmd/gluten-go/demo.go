@@ -131,7 +131,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := ensureTPCH(ctx, dir, sf, stdout); err != nil {
 		return err
 	}
-	eng, err := engine.Open()
+	eng, err := engine.Open(engine.WithProcessMemoryLimit())
 	if err != nil {
 		return err
 	}

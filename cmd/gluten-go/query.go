@@ -122,7 +122,7 @@ func openEngine(f *queryFlags, stderr io.Writer) (*engine.Engine, error) {
 		}
 		settings[strings.TrimSpace(k)] = strings.TrimSpace(v)
 	}
-	eng, err := engine.Open(engine.WithConfig(settings), engine.WithLogger(logger))
+	eng, err := engine.Open(engine.WithConfig(settings), engine.WithLogger(logger), engine.WithProcessMemoryLimit())
 	if err != nil {
 		return nil, err
 	}
