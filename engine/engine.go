@@ -218,6 +218,9 @@ func (e *Engine) openPool() error {
 		pool.Close()
 		return fmt.Errorf("engine: default resource profile: %w", err)
 	}
+	if cfg.Bool(conf.AutoAdjustEnabled) {
+		e.stageHook = planner.NewResourceRule(cfg, profiles, e.logger).Hook()
+	}
 	return nil
 }
 

@@ -136,6 +136,8 @@ func Execute(ctx context.Context, pl *Planned, cfg *conf.Config, logger *slog.Lo
 		if err := hook(ctx, final, statsOf(final)); err != nil {
 			return fail(err)
 		}
+		// The hook may have put a node (ApplyResourceProfile) on top.
+		pl.Physical = final.Root
 	}
 	// Every map stage ran above (RunStages skips them): the final one runs.
 	rs := x.RunStages(ctx, stages)
