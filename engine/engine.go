@@ -62,6 +62,9 @@ type Engine struct {
 
 	// stageHook runs before each stage (nil: none).
 	stageHook planner.StageHook
+	// retryStage decides whether a stage that failed runs again (nil:
+	// never).
+	retryStage func(st *operators.Stage, err error) bool
 
 	mu     sync.RWMutex
 	tables map[string]*logical.Table
@@ -219,7 +222,9 @@ func (e *Engine) openPool() error {
 		return fmt.Errorf("engine: default resource profile: %w", err)
 	}
 	if cfg.Bool(conf.AutoAdjustEnabled) {
-		e.stageHook = planner.NewResourceRule(cfg, profiles, e.logger).Hook()
+		rule := planner.NewResourceRule(cfg, profiles, e.logger)
+		e.stageHook = rule.Hook()
+		e.retryStage = rule.RetryStage
 	}
 	return nil
 }
@@ -512,7 +517,7 @@ func (e *Engine) Query(ctx context.Context, sql string) (array.RecordReader, err
 		return textResult(e.alloc, "plan", text)
 	}
 	schema := pl.Physical.Schema()
-	rs, err := planner.Execute(ctx, pl, e.cfg, e.logger, e.executor(), e.stageHook)
+	rs, err := planner.Execute(ctx, pl.WithRetry(e.retryStage), e.cfg, e.logger, e.executor(), e.stageHook)
 	if err != nil {
 		return nil, err
 	}
@@ -560,7 +565,7 @@ func (e *Engine) Analyze(ctx context.Context, sql string) (*Analysis, error) {
 		return nil, err
 	}
 	pl.Explain = &planner.ExplainRequest{Mode: planner.ExplainAnalyze}
-	rs, err := planner.Execute(ctx, pl, e.cfg, e.logger, e.executor(), e.stageHook)
+	rs, err := planner.Execute(ctx, pl.WithRetry(e.retryStage), e.cfg, e.logger, e.executor(), e.stageHook)
 	if err != nil {
 		return nil, err
 	}
@@ -621,7 +626,7 @@ func (e *Engine) explainText(ctx context.Context, pl *planner.Planned) (string, 
 	if pl.Explain.Mode == planner.ExplainAnalyze {
 		// Run the query to the end, discarding its rows, so that the
 		// operators' metrics are complete.
-		rs, err := planner.Execute(ctx, pl, e.cfg, e.logger, e.executor(), e.stageHook)
+		rs, err := planner.Execute(ctx, pl.WithRetry(e.retryStage), e.cfg, e.logger, e.executor(), e.stageHook)
 		if err != nil {
 			return "", err
 		}

@@ -140,6 +140,34 @@ func TestResourceRuleAvoidsOOM(t *testing.T) {
 			want: "SELECT count(DISTINCT o_orderkey % 997), count(*) FROM orders",
 		},
 	}
+	t.Run("retry_on_oom", func(t *testing.T) {
+		// The rule's shuffle threshold is not reached, so the stage
+		// reading the 800 x 800 shuffle runs with the default profile,
+		// fails with the out-of-memory error, and is retried once with
+		// the heap doubled.
+		c := cases[1]
+		want, _, _, err := ruleRun(t, tables, with(nil), c.want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conf := with(c.conf)
+		conf["spark.gluten.auto.adjustStageResource.enabled"] = "true"
+		conf["spark.gluten.auto.adjustStageResources.retryOnOOM"] = "true"
+		conf["spark.gluten.auto.adjustStageResources.shuffle.complexity.threshold"] = "10000000"
+		got, plan, log, err := ruleRun(t, tables, conf, c.sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("rows %v, want %v", got, want)
+		}
+		if !strings.Contains(log, "failed with an out-of-memory error; retrying it once with profile Profile: id = 1") {
+			t.Errorf("no retry log line:\n%s", log)
+		}
+		if !strings.Contains(plan, "failed: ") || !strings.Contains(plan, "ApplyResourceProfile Profile: id = 1") {
+			t.Errorf("the plan does not show the failed run and the retry's profile:\n%s", plan)
+		}
+	})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			want, _, _, err := ruleRun(t, tables, with(nil), c.want)

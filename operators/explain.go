@@ -134,8 +134,16 @@ func ExplainStages(runs []StageRun) string {
 		for i, id := range r.Executors {
 			ids[i] = strconv.Itoa(id)
 		}
-		fmt.Fprintf(&b, "Stage %d: profile %d, executors [%s], tasks %d, peak heap %s, peak off-heap %s\n",
+		fmt.Fprintf(&b, "Stage %d: profile %d, executors [%s], tasks %d, peak heap %s, peak off-heap %s",
 			r.ID, r.ProfileID, strings.Join(ids, " "), r.Tasks, formatBytes(r.PeakHeap), formatBytes(r.PeakOffHeap))
+		if r.Failed != "" {
+			msg := r.Failed
+			if i := strings.Index(msg, "; largest consumers"); i > 0 {
+				msg = msg[:i]
+			}
+			fmt.Fprintf(&b, ", failed: %s", msg)
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
 }

@@ -148,6 +148,10 @@ type StageRun struct {
 	// PeakHeap and PeakOffHeap are the most any one of its tasks (a
 	// sampling pass's included) had reserved in each pool.
 	PeakHeap, PeakOffHeap int64
+	// Failed is the error the stage failed with ("" when it did not); a
+	// stage retried after an out-of-memory error shows as a failed run
+	// followed by the retry's.
+	Failed string
 }
 
 // stageRun is the running record behind a StageRun.
@@ -277,6 +281,9 @@ func (x *Executor) RunMapStage(ctx context.Context, st *Stage) error {
 		return ex.RunMapTask(ctx, m, task)
 	})
 	if err != nil {
+		run.mu.Lock()
+		run.run.Failed = err.Error()
+		run.mu.Unlock()
 		return err
 	}
 	ex.FinishMap()

@@ -111,7 +111,12 @@ func Execute(ctx context.Context, pl *Planned, cfg *conf.Config, logger *slog.Lo
 			}
 		}
 		if err := x.RunMapStage(ctx, st); err != nil {
-			return fail(err)
+			if pl.RetryStage == nil || !pl.RetryStage(st, err) {
+				return fail(err)
+			}
+			if err := x.RunMapStage(ctx, st); err != nil {
+				return fail(err)
+			}
 		}
 		key, ok := res.StageKey(st.Output)
 		if !ok {

@@ -51,6 +51,16 @@ type Planned struct {
 	// Executor is the executor that ran the query (set by Execute); EXPLAIN
 	// ANALYZE prints what its stages did.
 	Executor *operators.Executor
+	// RetryStage (nil: none) is asked, when a map stage fails under
+	// adaptive execution, whether to run it once more: it may change the
+	// stage (its profile) and report true (see ResourceRule.RetryStage).
+	RetryStage func(st *operators.Stage, err error) bool
+}
+
+// WithRetry sets RetryStage and returns pl.
+func (pl *Planned) WithRetry(f func(st *operators.Stage, err error) bool) *Planned {
+	pl.RetryStage = f
+	return pl
 }
 
 // Plan parses, analyzes, optimizes and physically plans a statement.

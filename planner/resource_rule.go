@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -189,3 +190,41 @@ func scale(bytes int64, f float64) int64 { return int64(math.Ceil(float64(bytes)
 
 // ceilMiB converts bytes to MiB, rounding up.
 func ceilMiB(bytes int64) int64 { return (bytes + (1<<20 - 1)) >> 20 }
+
+// RetryStage implements spark.gluten.auto.adjustStageResources.retryOnOOM
+// (beyond Gluten): when a map stage failed with the out-of-memory error, it
+// gives the stage a profile escalated by heap.ratio for the pool that ran
+// out (the heap under dynamic off-heap sizing, whose quota follows it),
+// logs it at WARN, and reports true so that the stage runs once more; the
+// failed run stays in EXPLAIN ANALYZE's stage list, marked failed. A
+// result stage is not retried: its rows may already have been returned.
+func (r *ResourceRule) RetryStage(st *operators.Stage, err error) bool {
+	var oom *resource.OutOfMemoryError
+	if !r.cfg.Bool(conf.AutoAdjustRetryOnOOM) || !errors.As(err, &oom) || st.Output == nil {
+		return false
+	}
+	cur := st.Profile
+	if cur == nil {
+		cur = r.profiles.Default()
+	}
+	ratio := r.cfg.Float(conf.AutoAdjustHeapRatio)
+	b := cur.Builder()
+	if oom.Pool == resource.OffHeap && cur.OffHeapBytes() > 0 && !r.cfg.Bool(conf.DynamicOffHeapSizing) {
+		b = b.OffHeap(ceilMiB(scale(cur.OffHeapBytes(), ratio)))
+	} else {
+		b = b.Memory(ceilMiB(scale(cur.HeapBytes(), ratio)))
+	}
+	p, berr := b.Build()
+	if berr != nil {
+		return false
+	}
+	p = r.profiles.Add(p)
+	if p.ID() == cur.ID() {
+		return false
+	}
+	if serr := operators.SetStageProfile(st, p); serr != nil {
+		return false
+	}
+	r.logger.Warn(fmt.Sprintf("stage %d failed with an out-of-memory error; retrying it once with profile %s", st.ID, p), "error", err.Error())
+	return true
+}
