@@ -118,6 +118,10 @@ type joinOpts struct {
 	// hashed: an equi-join (at least one key pair); otherwise a nested-loop
 	// join without keys.
 	hashed bool
+	// semiBuildLeft: the node can build the left side of a semi or anti
+	// join (it sees every row of both sides of a partition, so the build
+	// rows' matches decide them: the columnar shuffled hash join).
+	semiBuildLeft bool
 }
 
 // colRef is a column a condition reads: its index in left ++ right and the
@@ -156,8 +160,29 @@ func (d *joinDef) buildOuter() bool {
 	return false
 }
 
-// semiLike reports whether the join outputs probe rows only (semi, anti).
+// semiLike reports whether the join outputs the left rows only (semi,
+// anti): the probe rows when it builds the right side, the build rows when
+// it builds the left (buildSemi).
 func (d *joinDef) semiLike() bool { return !d.typ.OutputsRight() }
+
+// buildSemi reports whether the join is a semi or anti join that builds
+// its left side (Velox's right semi join): the probe (right) rows only mark
+// the build rows they match, and once the probe side is exhausted the
+// marked build rows (semi) or the unmarked ones (anti) are output.
+func (d *joinDef) buildSemi() bool {
+	return (d.typ == LeftSemiJoin || d.typ == LeftAntiJoin) && d.buildSide == BuildLeft
+}
+
+// marksBuild reports whether the probe marks the build rows it matches:
+// joins that output the build side's unmatched rows, and buildSemi.
+func (d *joinDef) marksBuild() bool { return d.buildOuter() || d.buildSemi() }
+
+// buildKeepsUnmatched reports whether build rows that match nothing (NULL
+// keys, say) may be output: outer joins' build side, the left side of an
+// anti join that builds it.
+func (d *joinDef) buildKeepsUnmatched() bool {
+	return d.buildOuter() || (d.buildSemi() && d.typ == LeftAntiJoin)
+}
 
 // probeKeys and buildKeys return the key columns of the two roles.
 func (d *joinDef) probeKeys() []int {
@@ -222,7 +247,8 @@ func newJoinDef(o joinOpts) (*joinDef, error) {
 	if o.buildSide != BuildLeft && o.buildSide != BuildRight {
 		return nil, fmt.Errorf("%s: unknown build side %d", op, int(o.buildSide))
 	}
-	if !o.typ.OutputsRight() && o.buildSide != BuildRight {
+	if !o.typ.OutputsRight() && o.buildSide != BuildRight &&
+		!(o.semiBuildLeft && o.hashed && (o.typ == LeftSemiJoin || o.typ == LeftAntiJoin)) {
 		return nil, fmt.Errorf("%s: a %s join builds its right side, not its left", op, o.typ)
 	}
 	ls, rs := o.left.Schema(), o.right.Schema()
@@ -373,7 +399,10 @@ type ShuffledHashJoin struct {
 // with the same number of partitions. leftKeys[i] = rightKeys[i] (columns
 // of the same type) are the equi-join keys; cond (nil: none) is a residual
 // BOOLEAN condition over left ++ right columns; buildSide picks the side
-// hashed (semi and anti joins build the right side); leftLabels,
+// hashed (a null-aware anti join builds the right side; a semi or anti join
+// that builds its left side streams the right side, marking the left rows
+// it matches, and outputs the marked (semi) or unmarked (anti) left rows at
+// the end of each partition); leftLabels,
 // rightLabels and condLabel are EXPLAIN's renderings (nil / "": from the
 // schemas / cond.String()); schema (nil: derived) is the output schema: the
 // left then the right columns (right nullable for LeftOuter, left for
@@ -383,7 +412,8 @@ func NewShuffledHashJoin(left, right Node, typ JoinType, leftKeys, rightKeys []i
 	buildSide BuildSide, leftLabels, rightLabels []string, condLabel string, schema *arrow.Schema) (*ShuffledHashJoin, error) {
 	const op = "ShuffledHashJoinExecTransformer"
 	o := joinOpts{op: op, left: left, right: right, typ: typ, leftKeys: leftKeys, rightKeys: rightKeys,
-		buildSide: buildSide, leftLabels: leftLabels, rightLabels: rightLabels, schema: schema, hashed: true}
+		buildSide: buildSide, leftLabels: leftLabels, rightLabels: rightLabels, schema: schema, hashed: true,
+		semiBuildLeft: true}
 	if cond != nil {
 		o.condType, o.condRefs, o.condLabel = cond.DataType(), exprColumnRefs(cond), condLabelOf(condLabel, cond)
 	}

@@ -173,7 +173,8 @@ func batchesBytes(bs []arrow.RecordBatch) int64 {
 // the matching pairs, and then emits the probe batch's unmatched rows
 // (outer joins) or selected rows (semi and anti joins). After the last
 // probe batch, buildUnmatched emits the relation's unmatched rows for the
-// joins that output them.
+// joins that output them, or its matched (semi) or unmatched (anti) rows
+// for semi and anti joins that build their left side.
 type colProbe struct {
 	d         *joinDef
 	cond      expr.Expr
@@ -184,7 +185,7 @@ type colProbe struct {
 	prober    *join.Prober // hash joins
 	nested    bool
 
-	// buildMatched has a bit per relation row (buildOuter only).
+	// buildMatched has a bit per relation row (marksBuild only).
 	buildMatched *memory.Buffer
 	// skipAll: no probe row can qualify (a null-aware anti join whose
 	// relation has a NULL key).
@@ -229,7 +230,7 @@ func newColProbe(d *joinDef, cond expr.Expr, rel *colRelation, alloc memory.Allo
 	if d.typ == NullAwareAntiJoin && rel.numRows() > 0 && rel.table.NullKeyRows() > 0 {
 		e.skipAll = true
 	}
-	if d.buildOuter() {
+	if d.marksBuild() {
 		n := int(bitutil.BytesForBits(int64(rel.numRows())))
 		e.buildMatched = memory.NewResizableBuffer(alloc)
 		e.buildMatched.Resize(n)
@@ -280,8 +281,10 @@ func (e *colProbe) dropBatch() {
 }
 
 // needsPairs reports whether the join must enumerate pairs: to output them,
-// or to evaluate the condition on them.
-func (e *colProbe) needsPairs() bool { return e.d.typ.OutputsRight() || e.cond != nil }
+// to evaluate the condition on them, or to mark the build rows they match.
+func (e *colProbe) needsPairs() bool {
+	return e.d.typ.OutputsRight() || e.cond != nil || e.d.buildSemi()
+}
 
 // push starts a probe batch (taken over).
 func (e *colProbe) push(b arrow.RecordBatch) error {
@@ -335,6 +338,14 @@ func (e *colProbe) next() (arrow.RecordBatch, error) {
 				continue
 			}
 			pi, bi := e.pi[:k], e.bi[:k]
+			if e.d.buildSemi() {
+				// A build row already matched is decided: skip its pairs
+				// (and their condition).
+				pi, bi = e.unmarkedPairs(pi, bi)
+				if len(pi) == 0 {
+					continue
+				}
+			}
 			if e.cond != nil {
 				m, err := e.filterPairs(pi, bi)
 				if err != nil {
@@ -361,6 +372,20 @@ func (e *colProbe) next() (arrow.RecordBatch, error) {
 			return nil, nil
 		}
 	}
+}
+
+// unmarkedPairs compacts the pairs to those whose build row is not marked
+// matched yet.
+func (e *colProbe) unmarkedPairs(pi, bi []int32) ([]int32, []int32) {
+	bm := e.buildMatched.Bytes()
+	out := 0
+	for i, j := range bi {
+		if !bitutil.BitIsSet(bm, int(j)) {
+			pi[out], bi[out] = pi[i], j
+			out++
+		}
+	}
+	return pi[:out], bi[:out]
 }
 
 // pairs fills pi, bi with the next candidate pairs.
@@ -517,11 +542,13 @@ func (e *colProbe) assemble(pi, bi []int32, probeNull, buildNull bool) (arrow.Re
 
 // restBatch returns the next batch of the probe batch's rest phase: its
 // unmatched rows NULL-extended (outer joins that output the probe side's
-// unmatched rows) or its selected rows (semi and anti joins); nil at the
-// end.
+// unmatched rows) or its selected rows (semi and anti joins that build the
+// right side); nil at the end.
 func (e *colProbe) restBatch() (arrow.RecordBatch, error) {
 	var want bool
 	switch {
+	case e.d.buildSemi():
+		return nil, nil // the probe rows only mark build rows
 	case e.d.semiLike():
 		want = e.d.typ == LeftSemiJoin
 	case e.d.probeOuter():
@@ -568,16 +595,19 @@ func (e *colProbe) restBatch() (arrow.RecordBatch, error) {
 }
 
 // buildUnmatched returns the next batch of the relation's unmatched rows,
-// NULL-extended (joins that output them), or nil at the end.
+// NULL-extended (joins that output them), or of its matched (semi) or
+// unmatched (anti) rows as they are (semi and anti joins that build their
+// left side); nil at the end.
 func (e *colProbe) buildUnmatched() (arrow.RecordBatch, error) {
 	if e.buildMatched == nil {
 		return nil, nil
 	}
 	bm := e.buildMatched.Bytes()
 	n := e.rel.numRows()
+	want := e.d.buildSemi() && e.d.typ == LeftSemiJoin
 	sel := e.sel[:0]
 	for e.buildPos < n && len(sel) < e.batchSize {
-		if !bitutil.BitIsSet(bm, e.buildPos) {
+		if bitutil.BitIsSet(bm, e.buildPos) == want {
 			sel = append(sel, int32(e.buildPos))
 		}
 		e.buildPos++
@@ -585,6 +615,22 @@ func (e *colProbe) buildUnmatched() (arrow.RecordBatch, error) {
 	e.sel = sel
 	if len(sel) == 0 {
 		return nil, nil
+	}
+	if e.d.buildSemi() {
+		// Copied, not sliced: a slice would keep the whole relation alive
+		// after the join frees it (and gives its memory back).
+		cols := make([]arrow.Array, e.d.nLeft)
+		for c := range cols {
+			a, err := join.Gather(e.alloc, e.rel.batch.Column(c), sel)
+			if err != nil {
+				releaseArrays(cols)
+				return nil, err
+			}
+			cols[c] = a
+		}
+		out := array.NewRecordBatch(e.d.out, cols, int64(len(sel)))
+		releaseArrays(cols)
+		return out, nil
 	}
 	return e.assemble(nil, sel, true, false)
 }

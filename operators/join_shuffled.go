@@ -232,7 +232,7 @@ func (s *shjStream) start() error {
 			}
 			held = nil
 		}
-		err = bp.add(b, !d.buildOuter(), nil)
+		err = bp.add(b, !d.buildKeepsUnmatched(), nil)
 		b.Release()
 		if err != nil {
 			return err
@@ -256,6 +256,10 @@ func (s *shjStream) start() error {
 		s.state = shjDone // NOT IN over a set holding NULL
 		return nil
 	}
+	if d.buildSemi() && s.rel.numRows() == 0 {
+		s.state = shjBuildOuter // no left row to decide: skip the probe side
+		return nil
+	}
 	probe, err := executeColumnar(s.probeChild(), s.ctx, s.part, s.task)
 	if err != nil {
 		return err
@@ -275,7 +279,7 @@ func (s *shjStream) newBuildPartitioner(level int) *batchPartitioner {
 func (s *shjStream) spillHeld(bp *batchPartitioner, held []arrow.RecordBatch) error {
 	defer releaseBatchList(held)
 	for i, b := range held {
-		if err := bp.add(b, !s.j.def.buildOuter(), nil); err != nil {
+		if err := bp.add(b, !s.j.def.buildKeepsUnmatched(), nil); err != nil {
 			return err
 		}
 		b.Release()
@@ -352,10 +356,11 @@ func concatPeak(bs []arrow.RecordBatch) int64 {
 
 // dropProbeRows reports whether the probe rows that cannot match (NULL
 // keys, partitions without build rows) may be dropped: when the join
-// outputs neither unmatched probe rows nor anti-join rows.
+// outputs neither unmatched probe rows nor anti-join probe rows (an anti
+// join that builds its left side outputs no probe row).
 func (s *shjStream) dropProbeRows() bool {
 	d := s.j.def
-	return !d.probeOuter() && d.typ != LeftAntiJoin
+	return !d.probeOuter() && (d.typ != LeftAntiJoin || d.buildSemi())
 }
 
 // graceStart finishes spilling the build side into bp, spills the probe
@@ -463,7 +468,7 @@ func (s *shjStream) loadPart(gp gracePart) error {
 		s.state = shjNullRows
 		return nil
 	}
-	if (gp.build.rows == 0 && s.dropProbeRows()) || (gp.probe.rows == 0 && !d.buildOuter()) {
+	if (gp.build.rows == 0 && s.dropProbeRows()) || (gp.probe.rows == 0 && !d.buildKeepsUnmatched()) {
 		// No row of this partition can be output.
 		s.files.remove(gp.build.path)
 		s.files.remove(gp.probe.path)
@@ -538,7 +543,7 @@ func (s *shjStream) split(gp gracePart, held []arrow.RecordBatch, in Stream) err
 		if err != nil {
 			return err
 		}
-		err = bp.add(b, !d.buildOuter(), nil)
+		err = bp.add(b, !d.buildKeepsUnmatched(), nil)
 		b.Release()
 		if err != nil {
 			return err
@@ -640,7 +645,9 @@ func (s *shjStream) Close() { s.free() }
 
 // nullExtend returns the output rows of a batch of one side's rows that
 // match nothing: probe rows of an outer join NULL-extended, probe rows of an
-// anti join as they are, build rows of an outer join NULL-extended.
+// anti join as they are, build rows of an outer join NULL-extended, build
+// (left) rows of an anti join that builds its left side as they are (its
+// probe rows never get here: dropProbeRows drops them).
 func nullExtend(alloc memory.Allocator, d *joinDef, b arrow.RecordBatch, isProbe bool) (arrow.RecordBatch, error) {
 	if d.semiLike() {
 		b.Retain()

@@ -433,8 +433,18 @@ func TestJoinConstructorErrors(t *testing.T) {
 			_, err := NewShuffledHashJoin(ln, rn, InnerJoin, nil, nil, nil, BuildRight, nil, nil, "", nil)
 			return err
 		}, "at least one key"},
-		{"semi builds left", func() error {
-			_, err := NewShuffledHashJoin(ln, rn, LeftSemiJoin, []int{0}, []int{0}, nil, BuildLeft, nil, nil, "", nil)
+		{"broadcast semi builds left", func() error {
+			lbx, _ := NewBroadcastExchange(ln, BroadcastMode{Keys: []int{0}}, 3)
+			_, err := NewBroadcastHashJoin(rn, lbx, LeftSemiJoin, []int{0}, []int{0}, nil, BuildLeft, nil, nil, "", nil)
+			return err
+		}, "builds its right side"},
+		{"row semi builds left", func() error {
+			_, err := NewRowShuffledHashJoin(jtC2R(t, ln), jtC2R(t, rn), LeftAntiJoin, []int{0}, []int{0}, nil, BuildLeft, nil, nil, "", nil)
+			return err
+		}, "builds its right side"},
+		{"naaj builds left", func() error {
+			ln1, rn1 := newJTNode(left, [][]arrow.RecordBatch{nil}), newJTNode(right, [][]arrow.RecordBatch{nil})
+			_, err := NewShuffledHashJoin(ln1, rn1, NullAwareAntiJoin, []int{0}, []int{0}, nil, BuildLeft, nil, nil, "", nil)
 			return err
 		}, "builds its right side"},
 		{"partitions", func() error {

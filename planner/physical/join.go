@@ -180,13 +180,21 @@ func (p *Planner) join(x *logical.Join) (operators.Node, error) {
 	if rm != nil {
 		rsize = exchangeBytes(rm)
 	}
+	// A semi or anti join whose left side is the smaller builds it in a
+	// columnar shuffled hash join (streaming the right side) rather than
+	// broadcasting the right side, once both exchanges have run: the
+	// shuffled join then costs no extra shuffle, and its hash table holds
+	// the smaller side instead of all of the right side.
+	buildLeftSemi := (x.Type == logical.LeftSemiJoin || x.Type == logical.LeftAntiJoin) &&
+		lm != nil && rm != nil && lsize < rsize &&
+		p.decide(origin{lp: x}, "ShuffledHashJoin", conf.ColumnarShuffledHashJoin, residual, joinSchema(x, ls, rs)) == ""
 	var n operators.Node
 	switch {
 	case x.Type == logical.NullAwareAntiJoin:
 		// NOT IN must see the whole right side (is it empty? has it a
 		// NULL?): only a broadcast does, as in Spark.
 		n, err = p.broadcastHashJoin(x, p.stageSide(ls, lm), p.broadcastSide(rs, rm), residual, operators.BuildRight)
-	case threshold >= 0 && canBroadcastRight && rsize <= threshold && (!canBroadcastLeft || rsize <= lsize || lsize > threshold):
+	case threshold >= 0 && canBroadcastRight && rsize <= threshold && (!canBroadcastLeft || rsize <= lsize || lsize > threshold) && !buildLeftSemi:
 		n, err = p.broadcastHashJoin(x, p.stageSide(ls, lm), p.broadcastSide(rs, rm), residual, operators.BuildRight)
 	case threshold >= 0 && canBroadcastLeft && lsize <= threshold:
 		n, err = p.broadcastHashJoin(x, p.broadcastSide(ls, lm), p.stageSide(rs, rm), residual, operators.BuildLeft)
@@ -266,6 +274,13 @@ func (p *Planner) shuffledHashJoin(x *logical.Join, ls, rs joinSide, residual []
 		if lsize < rsize {
 			build = operators.BuildLeft
 		}
+	case logical.LeftSemiJoin, logical.LeftAntiJoin:
+		// The columnar join can build the smaller left side, streaming the
+		// right side and marking the left rows it matches (Velox's right
+		// semi join); the row join always builds the right side.
+		if lsize < rsize {
+			build = operators.BuildLeft
+		}
 	}
 	o := origin{lp: x}
 	all := append(append([]*logical.Column{}, ls.cols...), rs.cols...)
@@ -289,7 +304,11 @@ func (p *Planner) shuffledHashJoin(x *logical.Join, ls, rs joinSide, residual []
 		if cond != nil {
 			rc = cond.(rowCond)
 		}
-		j, err := operators.NewRowShuffledHashJoin(l, r, typ, ls.keys, rs.keys, rc, build, ls.labels, rs.labels, label, schema)
+		rowBuild := build
+		if !typ.OutputsRight() {
+			rowBuild = operators.BuildRight
+		}
+		j, err := operators.NewRowShuffledHashJoin(l, r, typ, ls.keys, rs.keys, rc, rowBuild, ls.labels, rs.labels, label, schema)
 		if err != nil {
 			return nil, err
 		}
