@@ -366,7 +366,7 @@ func prune(p logical.Plan, need map[logical.ColumnID]bool) logical.Plan {
 		for _, key := range x.Keys {
 			k[key.Col.ID] = true
 		}
-		return &logical.Sort{Input: prune(x.Input, k), Keys: x.Keys}
+		return &logical.Sort{Input: narrow(prune(x.Input, k), k), Keys: x.Keys}
 	case *logical.TopN:
 		k := clone(need)
 		for _, key := range x.Keys {
@@ -380,7 +380,7 @@ func prune(p logical.Plan, need map[logical.ColumnID]bool) logical.Plan {
 		if x.Cond != nil {
 			addRefs(k, x.Cond)
 		}
-		return &logical.Join{Left: prune(x.Left, k), Right: prune(x.Right, k), Type: x.Type, Cond: x.Cond}
+		return &logical.Join{Left: narrow(prune(x.Left, k), k), Right: narrow(prune(x.Right, k), k), Type: x.Type, Cond: x.Cond}
 	case *logical.Union:
 		var keep []int
 		for i, c := range x.Cols {
@@ -408,6 +408,26 @@ func prune(p logical.Plan, need map[logical.ColumnID]bool) logical.Plan {
 		return n
 	}
 	return p
+}
+
+// narrow projects p's output onto the columns in keep when p outputs others
+// (columns only a filter below needed), so that a join or a sort above,
+// whose input is exchanged, does not ship them, as Spark's ColumnPruning
+// puts a Project over a join's children.
+func narrow(p logical.Plan, keep map[logical.ColumnID]bool) logical.Plan {
+	out := p.Output()
+	var exprs []logical.Expr
+	var cols []*logical.Column
+	for _, c := range out {
+		if keep[c.ID] {
+			exprs = append(exprs, logical.Ref(c))
+			cols = append(cols, c)
+		}
+	}
+	if len(cols) == len(out) || len(cols) == 0 {
+		return p
+	}
+	return &logical.Project{Input: p, Exprs: exprs, Cols: cols}
 }
 
 // removeIdentityProjects drops projections that pass their input through
