@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/gluten-go/gluten-go/columnar/rows"
+	"github.com/gluten-go/gluten-go/resource"
 )
 
 // ColumnarToRow converts Arrow batches into rows for a row operator above a
@@ -52,13 +53,18 @@ func (c *ColumnarToRow) ExecuteRows(ctx context.Context, p int, task *TaskContex
 	if err != nil {
 		return nil, err
 	}
-	return meteredRowStream(&c2rStream{c: c, in: in, buf: rows.NewBuffer()}, &c.metrics), nil
+	return meteredRowStream(&c2rStream{c: c, in: in, buf: rows.NewBuffer(),
+		res: task.Memory.NewReservation("ColumnarToRow", resource.Heap)}, &c.metrics), nil
 }
 
+// c2rStream converts one batch at a time into a row buffer, whose size is
+// charged to the task's heap (it cannot spill: a batch that does not fit
+// is an out-of-memory error).
 type c2rStream struct {
 	c   *ColumnarToRow
 	in  Stream
 	buf *rows.Buffer
+	res *resource.Reservation
 	i   int
 }
 
@@ -78,13 +84,21 @@ func (s *c2rStream) Next() (rows.Row, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ColumnarToRow: %w", err)
 		}
+		if need := s.buf.Bytes(); need > s.res.Size() {
+			if err := s.res.Grow(need - s.res.Size()); err != nil {
+				return nil, fmt.Errorf("ColumnarToRow: %w", err)
+			}
+		}
 	}
 	r := s.buf.Row(s.i)
 	s.i++
 	return r, nil
 }
 
-func (s *c2rStream) Close() { s.in.Close() }
+func (s *c2rStream) Close() {
+	s.in.Close()
+	s.res.Free()
+}
 
 // RowToColumnar converts rows into Arrow batches for a columnar operator
 // above a row one: rows are gathered until a batch is full, then converted
