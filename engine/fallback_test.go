@@ -211,6 +211,24 @@ func TestFallbackPolicy(t *testing.T) {
 	}
 }
 
+// Timings, the executors a stage's tasks happened to run on, and the
+// per-task peaks (which depend on how batches interleave) vary from run to
+// run; EXPLAIN ANALYZE's golden files mask them and keep the layout, the
+// row and batch counts and the profiles.
+var (
+	timeRe      = regexp.MustCompile(`\b(\w*[tT]ime)=[^ \]]+`)
+	executorsRe = regexp.MustCompile(`executors \[[0-9 ]*\]`)
+	peakRe      = regexp.MustCompile(`peak (heap|off-heap) [0-9.]+ [KMG]?i?B`)
+	peakBytesRe = regexp.MustCompile(`\b(peakBytes|peakHeapBytes|heapBytes|hashTableBytes)=[0-9]+`)
+)
+
+func maskAnalyze(s string) string {
+	s = timeRe.ReplaceAllString(s, "$1=<t>")
+	s = executorsRe.ReplaceAllString(s, "executors [<e>]")
+	s = peakRe.ReplaceAllString(s, "peak $1 <b>")
+	return peakBytesRe.ReplaceAllString(s, "$1=<b>")
+}
+
 // locationRe masks the dataset's temporary path in plans.
 var locationRe = regexp.MustCompile(`InMemoryFileIndex\(1 paths\)\[[^\]]*\]`)
 
@@ -241,9 +259,19 @@ func TestExplainGolden(t *testing.T) {
 			"spark.gluten.sql.columnar.wholeStage.fallback.threshold": "2", "spark.gluten.sql.columnar.fallback.preferColumnar": "false"},
 			"EXPLAIN FORMATTED SELECT sum(l_extendedprice * l_discount) AS revenue FROM lineitem WHERE l_quantity < 24"},
 	}
+	tests = append(tests, []struct {
+		name string
+		conf map[string]string
+		sql  string
+	}{
+		{"analyze_columnar", nil, "EXPLAIN ANALYZE " + q1},
+		{"analyze_resource_rule", map[string]string{"spark.gluten.enabled": "false",
+			"spark.gluten.auto.adjustStageResource.enabled":   "true",
+			"spark.dynamicAllocation.schedulerBacklogTimeout": "10ms"}, "EXPLAIN ANALYZE " + q1},
+	}...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			conf := map[string]string{"spark.sql.shuffle.partitions": "8"}
+			conf := map[string]string{"spark.sql.shuffle.partitions": "8", "spark.gluten.local.cores": "2"}
 			for k, v := range tc.conf {
 				conf[k] = v
 			}
@@ -255,6 +283,9 @@ func TestExplainGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			text = "-- " + tc.sql + "\n" + locationRe.ReplaceAllString(text, "InMemoryFileIndex(1 paths)[<data>]")
+			if strings.HasPrefix(tc.sql, "EXPLAIN ANALYZE") {
+				text = maskAnalyze(text)
+			}
 			path := filepath.Join("testdata", "explain", tc.name+".golden")
 			if *updateGolden {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
