@@ -33,6 +33,7 @@ import (
 	"github.com/gluten-go/gluten-go/columnar"
 	"github.com/gluten-go/gluten-go/columnar/rowagg"
 	"github.com/gluten-go/gluten-go/columnar/rowexpr"
+	"github.com/gluten-go/gluten-go/engine/report"
 	"github.com/gluten-go/gluten-go/operators"
 	"github.com/gluten-go/gluten-go/planner"
 	"github.com/gluten-go/gluten-go/planner/conf"
@@ -548,6 +549,32 @@ type Analysis struct {
 	// profile, the executors that ran its tasks and their peak memory (as
 	// EXPLAIN ANALYZE ends).
 	Stages []StageRun
+
+	report *report.Data // what WriteReport draws
+}
+
+// WriteReport writes the query's report to w: one self-contained HTML
+// page (no network resources, no scripts; it opens offline) with the
+// physical plan drawn as a tree of operators coloured by kind and framed
+// by stage, each operator's metrics, the stages' profiles, executors and
+// peak memory, the fallback reasons, a timeline of the tasks per executor
+// and an estimate of each executor's reserved memory over time. See
+// package engine/report.
+func (a *Analysis) WriteReport(w io.Writer) error {
+	if a.report == nil {
+		return errors.New("engine: no report data (the Analysis was not made by Engine.Analyze)")
+	}
+	return report.Write(w, a.report)
+}
+
+// Report runs a query to its end as Analyze does and writes its HTML
+// report (see Analysis.WriteReport) to w.
+func (e *Engine) Report(ctx context.Context, sql string, w io.Writer) (*Analysis, error) {
+	a, err := e.Analyze(ctx, sql)
+	if err != nil {
+		return nil, err
+	}
+	return a, a.WriteReport(w)
 }
 
 // StageRun is what running one stage of a query did.
@@ -600,6 +627,12 @@ func (e *Engine) Analyze(ctx context.Context, sql string) (*Analysis, error) {
 	a.Plan = planner.ExplainText(pl)
 	if pl.Executor != nil {
 		a.Stages = pl.Executor.StageRuns()
+	}
+	a.report = &report.Data{SQL: sql, Plan: a.Plan, Root: report.Snapshot(pl.Physical, pl.Fallback.Reason, a.Stages),
+		Stages: a.Stages, ColumnarNodes: a.Fallback.ColumnarNodes, FallbackNodes: a.Fallback.FallbackNodes,
+		Transitions: a.Fallback.Transitions, Rows: a.Rows, Elapsed: a.Elapsed, Created: time.Now()}
+	for _, r := range a.Fallback.Reasons {
+		a.report.Reasons = append(a.report.Reasons, report.Reason{Node: r.Node, Reason: r.Reason})
 	}
 	rs.Close()
 	return a, nil

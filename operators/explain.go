@@ -161,3 +161,7 @@ func formatBytes(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
+
+// Visible returns the node EXPLAIN shows for n: n itself, or what its
+// whole-stage and rename wrappers (transparent in EXPLAIN) wrap.
+func Visible(n Node) Node { return visible(n) }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -152,6 +153,28 @@ type StageRun struct {
 	// stage retried after an out-of-memory error shows as a failed run
 	// followed by the retry's.
 	Failed string
+	// Output is the exchange the map stage filled (an Exchange or a
+	// BroadcastExchange of the plan); nil for the result stage.
+	Output Node
+	// TaskRuns lists each task of the stage (a sampling pass's included)
+	// in the order they ended: when and on which executor it ran and its
+	// peak memory. The query report draws its timeline from them.
+	TaskRuns []TaskRun
+}
+
+// TaskRun is what one task of a stage did.
+type TaskRun struct {
+	// Stage is the StageRun.ID of its stage; Partition its partition.
+	Stage, Partition int
+	// Executor is the id of the executor it ran on (-1: none).
+	Executor int
+	// Start and End are when the task began and ended.
+	Start, End time.Time
+	// PeakHeap and PeakOffHeap are the most the task had reserved in
+	// each pool.
+	PeakHeap, PeakOffHeap int64
+	// Sampling marks a task of a range-partitioning sampling pass.
+	Sampling bool
 }
 
 // stageRun is the running record behind a StageRun.
@@ -161,12 +184,15 @@ type stageRun struct {
 	executors map[int]struct{}
 }
 
-func (r *stageRun) record(ex *resource.Executor, heap, offHeap int64, count bool) {
+func (r *stageRun) record(ex *resource.Executor, t TaskRun, count bool) {
+	heap, offHeap := t.PeakHeap, t.PeakOffHeap
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if ex != nil {
 		r.executors[ex.ID()] = struct{}{}
 	}
+	t.Stage, t.Sampling = r.run.ID, !count
+	r.run.TaskRuns = append(r.run.TaskRuns, t)
 	if count {
 		r.run.Tasks++
 	}
@@ -183,6 +209,9 @@ func (x *Executor) beginStage(st *Stage) *stageRun {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	r := &stageRun{run: StageRun{ID: len(x.runs), ProfileID: id}, executors: map[int]struct{}{}}
+	if st.Output != nil {
+		r.run.Output = st.Output
+	}
 	x.runs = append(x.runs, r)
 	return r
 }
@@ -197,6 +226,7 @@ func (x *Executor) StageRuns() []StageRun {
 	for i, r := range runs {
 		r.mu.Lock()
 		out[i] = r.run
+		out[i].TaskRuns = slices.Clone(r.run.TaskRuns)
 		out[i].Executors = make([]int, 0, len(r.executors))
 		for id := range r.executors {
 			out[i].Executors = append(out[i].Executors, id)
@@ -212,9 +242,10 @@ func (x *Executor) StageRuns() []StageRun {
 // task in run (counted unless a sampling task) and releases its memory.
 func (x *Executor) newTask(ctx context.Context, run *stageRun, st *Stage, p int, ex *resource.Executor, count bool) (*TaskContext, func()) {
 	var (
-		tm   *resource.TaskMemory
-		mm   *resource.MemoryManager
-		exID int
+		tm    *resource.TaskMemory
+		mm    *resource.MemoryManager
+		exID  = -1
+		start = time.Now()
 	)
 	if ex != nil {
 		mm, exID = ex.Memory(), ex.ID()
@@ -227,7 +258,8 @@ func (x *Executor) newTask(ctx context.Context, run *stageRun, st *Stage, p int,
 	task := &TaskContext{Stage: st.ID, Partition: p, Alloc: columnar.NewAccountingAllocator(x.Alloc),
 		BatchSize: x.BatchSize, Memory: tm, TempDir: x.TempDir}
 	return task, func() {
-		run.record(ex, tm.Peak(resource.Heap), tm.Peak(resource.OffHeap), count)
+		run.record(ex, TaskRun{Partition: p, Executor: exID, Start: start, End: time.Now(),
+			PeakHeap: tm.Peak(resource.Heap), PeakOffHeap: tm.Peak(resource.OffHeap)}, count)
 		if leaked := tm.Release(); leaked != 0 && x.Logger != nil {
 			x.Logger.Error("task memory leaked: a consumer did not free its reservation",
 				"stage", st.ID, "partition", p, "executor_id", exID, "bytes", leaked)

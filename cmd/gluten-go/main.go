@@ -48,6 +48,9 @@ flags of query and explain:
   --log-level debug|info|warn|error   log on stderr (default warn)
   -f FILE               read the SQL from FILE
   --verbose             print timings on stderr
+  --report FILE.html    query: run the query to its end (rows counted, not printed) and write
+                        a self-contained HTML report: plan graph, stages, metrics, fallback,
+                        task timeline, memory per executor
 `
 
 // run is main without the exit, for tests.

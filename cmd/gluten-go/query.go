@@ -25,6 +25,7 @@ type queryFlags struct {
 	format   string
 	logLevel string
 	file     string
+	report   string
 	verbose  bool
 	sql      []string
 }
@@ -54,7 +55,7 @@ func parseQueryFlags(args []string) (*queryFlags, error) {
 			return args[i], nil
 		}
 		switch name {
-		case "table", "data", "conf", "format", "log-level", "f", "file":
+		case "table", "data", "conf", "format", "log-level", "f", "file", "report":
 			v, err := needVal()
 			if err != nil {
 				return nil, err
@@ -70,6 +71,8 @@ func parseQueryFlags(args []string) (*queryFlags, error) {
 				f.format = v
 			case "log-level":
 				f.logLevel = v
+			case "report":
+				f.report = v
 			default:
 				f.file = v
 			}
@@ -256,6 +259,9 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer, expl
 		}
 		fmt.Fprintln(stderr, info)
 	}
+	if f.report != "" && !isExplain(sql) {
+		return writeReport(ctx, eng, sql, f, stderr, start)
+	}
 	rdr, err := eng.Query(ctx, sql)
 	if err != nil {
 		return err
@@ -315,4 +321,27 @@ func writePlan(w io.Writer, rdr array.RecordReader) error {
 		}
 	}
 	return rdr.Err()
+}
+
+// writeReport runs the query to its end, writes its HTML report to
+// f.report and prints a one-line summary on stderr; the rows are counted,
+// not printed (as EXPLAIN ANALYZE does).
+func writeReport(ctx context.Context, eng *engine.Engine, sql string, f *queryFlags, stderr io.Writer, start time.Time) error {
+	out, err := os.Create(f.report)
+	if err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	a, err := eng.Report(ctx, sql, out)
+	if cerr := out.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("--report: %w", cerr)
+	}
+	if err != nil {
+		os.Remove(f.report)
+		return err
+	}
+	fmt.Fprintf(stderr, "%d rows in %s; report written to %s\n", a.Rows, a.Elapsed.Round(time.Millisecond), f.report)
+	if f.verbose {
+		fmt.Fprintf(stderr, "%s in all\n", time.Since(start).Round(time.Millisecond))
+	}
+	return nil
 }
