@@ -79,6 +79,7 @@ func Execute(ctx context.Context, pl *Planned, cfg *conf.Config, logger *slog.Lo
 	nextID := 0
 	for {
 		stages := operators.SplitStages(res.Root)
+		x.NoteStages(stages)
 		var runnable []*operators.Stage
 		for _, st := range stages[:len(stages)-1] {
 			if st.Output.Materialized() {
@@ -128,6 +129,7 @@ func Execute(ctx context.Context, pl *Planned, cfg *conf.Config, logger *slog.Lo
 		if err != nil {
 			return fail(err)
 		}
+		next.Inherit(res)
 		operators.ReleasePlanExcept(res.Root, func(n operators.Node) bool {
 			so, ok := n.(operators.StageOutput)
 			return ok && memo.Has(so)

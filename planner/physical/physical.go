@@ -120,7 +120,39 @@ func (p *Planner) logFallbacks() {
 
 func (p *Planner) result(root operators.Node) *Result {
 	r := &Result{Root: root, Fallbacks: p.fallbacks, origins: p.origins}
-	operators.Walk(root, func(n operators.Node) {
+	r.count()
+	return r
+}
+
+// Inherit adds the fallbacks of an earlier plan of the same query whose
+// operators are still in r's tree (the materialized stages that adaptive
+// execution keeps when it plans the rest again), and counts the operators
+// again, so that r describes the whole plan.
+func (r *Result) Inherit(prev *Result) {
+	in := map[operators.Node]bool{}
+	operators.Walk(r.Root, func(n operators.Node) { in[n] = true })
+	seen := map[operators.Node]bool{}
+	for _, f := range r.Fallbacks {
+		seen[f.Node] = true
+	}
+	var add []Fallback
+	for _, f := range prev.Fallbacks {
+		if in[f.Node] && !seen[f.Node] {
+			add = append(add, f)
+			seen[f.Node] = true
+		}
+	}
+	if len(add) == 0 {
+		return
+	}
+	r.Fallbacks = append(add, r.Fallbacks...)
+	r.count()
+}
+
+// count counts r's operators by kind.
+func (r *Result) count() {
+	r.ColumnarNodes, r.FallbackNodes, r.Transitions = 0, 0, 0
+	operators.Walk(r.Root, func(n operators.Node) {
 		switch n.(type) {
 		case *operators.WholeStage, *operators.Rename:
 		case *operators.ColumnarToRow, *operators.RowToColumnar:
@@ -133,7 +165,6 @@ func (p *Planner) result(root operators.Node) *Result {
 			}
 		}
 	})
-	return r
 }
 
 // build plans lp with a columnar root and the user's column names.
