@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gluten-go/gluten-go/resource"
 )
 
 // visibleChildren returns the children EXPLAIN shows (whole-stage and
@@ -135,7 +137,7 @@ func ExplainStages(runs []StageRun) string {
 			ids[i] = strconv.Itoa(id)
 		}
 		fmt.Fprintf(&b, "Stage %d: profile %d, executors [%s], tasks %d, peak heap %s, peak off-heap %s",
-			r.ID, r.ProfileID, strings.Join(ids, " "), r.Tasks, formatBytes(r.PeakHeap), formatBytes(r.PeakOffHeap))
+			r.ID, r.ProfileID, strings.Join(ids, " "), r.Tasks, resource.FormatBytes(r.PeakHeap), resource.FormatBytes(r.PeakOffHeap))
 		if r.Failed != "" {
 			msg := r.Failed
 			if i := strings.Index(msg, "; largest consumers"); i > 0 {
@@ -146,20 +148,6 @@ func ExplainStages(runs []StageRun) string {
 		b.WriteString("\n")
 	}
 	return b.String()
-}
-
-// formatBytes prints a byte count for people: 512 B, 64.0 MiB, 2.0 GiB.
-func formatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // Visible returns the node EXPLAIN shows for n: n itself, or what its

@@ -50,7 +50,7 @@ func (c Capacity) String() string {
 	if c.Memory <= 0 {
 		return fmt.Sprintf("cores %d, memory unbounded", c.Cores)
 	}
-	return fmt.Sprintf("cores %d, memory %s", c.Cores, formatProfileBytes(c.Memory))
+	return fmt.Sprintf("cores %d, memory %s", c.Cores, FormatBytes(c.Memory))
 }
 
 // ExecutorPoolOptions configures an ExecutorPool.

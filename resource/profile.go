@@ -218,7 +218,7 @@ func (p *Profile) String() string {
 // off-heap + overhead 3.0 GiB)".
 func (p *Profile) summary() string {
 	return fmt.Sprintf("profile %d (cores %d, heap + off-heap + overhead %s)",
-		p.id, p.Cores(), formatProfileBytes(p.ExecutorBytes()))
+		p.id, p.Cores(), FormatBytes(p.ExecutorBytes()))
 }
 
 // Builder returns a builder holding p's resources (in p's order), to derive
@@ -489,8 +489,8 @@ func formatScalaDouble(f float64) string {
 	return mant + "E" + strconv.Itoa(e)
 }
 
-// formatProfileBytes prints a byte count for people: 512 B, 64.0 MiB, 2.0 GiB.
-func formatProfileBytes(n int64) string {
+// FormatBytes prints a byte count for people: 512 B, 64.0 MiB, 2.0 GiB.
+func FormatBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

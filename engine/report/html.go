@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gluten-go/gluten-go/operators"
+	"github.com/gluten-go/gluten-go/resource"
 )
 
 // Plan drawing sizes, in pixels.
@@ -292,7 +293,7 @@ func metricValue(x operators.NamedValue) string {
 	case strings.HasSuffix(x.Name, "Time"):
 		return formatDur(time.Duration(x.Value))
 	case strings.HasSuffix(strings.ToLower(x.Name), "bytes") || strings.HasSuffix(x.Name, "Spilled"):
-		return formatBytes(x.Value)
+		return resource.FormatBytes(x.Value)
 	}
 	return fmt.Sprint(x.Value)
 }
@@ -373,7 +374,7 @@ func (p *page) stages(d *Data) {
 			status = "failed: " + shorten(r.Failed, 200)
 		}
 		p.f("<tr><td><span style=\"color:%s\">■</span> %d</td><td class=\"n\">%d</td><td>%s</td><td class=\"n\">%d</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td>%s</td></tr>\n",
-			stageColor(r.ID), r.ID, r.ProfileID, esc(strings.Join(ex, " ")), r.Tasks, start, dur, rows, formatBytes(r.PeakHeap), formatBytes(r.PeakOffHeap), esc(status))
+			stageColor(r.ID), r.ID, r.ProfileID, esc(strings.Join(ex, " ")), r.Tasks, start, dur, rows, resource.FormatBytes(r.PeakHeap), resource.FormatBytes(r.PeakOffHeap), esc(status))
 	}
 	p.s("</table>\n<p class=\"small\">Peaks are the most one task of the stage had reserved in each pool; start is relative to the first task of the query; tasks does not count a sampling pass's.</p>\n")
 }
@@ -467,7 +468,7 @@ func (p *page) timeline(d *Data) {
 			p.s(" fill-opacity=\"0.45\"")
 		}
 		p.f("><title>stage %d, partition %d%s, %s: %s (+%s to +%s), peak heap %s, off-heap %s</title></rect>\n",
-			t.Stage, t.Partition, kind, exLabel(t.Executor), formatDur(t.End.Sub(t.Start)), formatDur(t.Start.Sub(t0)), formatDur(t.End.Sub(t0)), formatBytes(t.PeakHeap), formatBytes(t.PeakOffHeap))
+			t.Stage, t.Partition, kind, exLabel(t.Executor), formatDur(t.End.Sub(t.Start)), formatDur(t.Start.Sub(t0)), formatDur(t.End.Sub(t0)), resource.FormatBytes(t.PeakHeap), resource.FormatBytes(t.PeakOffHeap))
 	}
 	p.s("</svg></div>\n<p class=\"small\">One bar per task, from its start to its end, on the executor that ran it, coloured by stage:")
 	for _, r := range d.Stages {
@@ -538,11 +539,11 @@ func (p *page) memory(d *Data) {
 				fmt.Fprintf(&b, " H%.1f V%.1f", xOf(ev[j].at), yOf(v))
 			}
 			fmt.Fprintf(&b, " H%d", labelW+timelineW)
-			p.f("<path d=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"><title>%s, %s: at most %s reserved at once (estimate)</title></path>\n", b.String(), pool.color, exLabel(id), pool.name, formatBytes(peak))
+			p.f("<path d=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"><title>%s, %s: at most %s reserved at once (estimate)</title></path>\n", b.String(), pool.color, exLabel(id), pool.name, resource.FormatBytes(peak))
 		}
 	}
 	p.s("</svg></div>\n")
-	p.f("<p class=\"small\"><span style=\"color:#e15759\">━</span> heap, <span style=\"color:#4e79a7\">━</span> off-heap; shared scale, top = %s. An estimate from the task intervals: the scheduler records each task's peak reservation in each pool when the task ends, and the chart counts every running task with its peak for its whole run, so it is an upper bound of what the executor's pools had reserved (the real reservation rises and falls within a task).</p>\n", formatBytes(top))
+	p.f("<p class=\"small\"><span style=\"color:#e15759\">━</span> heap, <span style=\"color:#4e79a7\">━</span> off-heap; shared scale, top = %s. An estimate from the task intervals: the scheduler records each task's peak reservation in each pool when the task ends, and the chart counts every running task with its peak for its whole run, so it is an upper bound of what the executor's pools had reserved (the real reservation rises and falls within a task).</p>\n", resource.FormatBytes(top))
 }
 
 func (p *page) nodeTable(d *Data) {

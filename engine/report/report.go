@@ -11,7 +11,6 @@
 package report
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -145,20 +144,6 @@ type Data struct {
 	Elapsed time.Duration
 	// Created is when the report was made (zero: not shown).
 	Created time.Time
-}
-
-// formatBytes prints a byte count for people.
-func formatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 func formatDur(d time.Duration) string {
