@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,19 +18,8 @@ import (
 // in a few seconds.
 const demoSF = 0.1
 
-// cacheDir is where the demo keeps its dataset: $GLUTEN_GO_CACHE, else the
-// user's cache directory.
-func cacheDir(sf float64) (string, error) {
-	base := os.Getenv("GLUTEN_GO_CACHE")
-	if base == "" {
-		c, err := os.UserCacheDir()
-		if err != nil {
-			c = os.TempDir()
-		}
-		base = filepath.Join(c, "gluten-go")
-	}
-	return filepath.Join(base, "tpch-sf"+strconv.FormatFloat(sf, 'f', -1, 64)), nil
-}
+// cacheDir is where the demo keeps its dataset (tpch.CacheDir).
+func cacheDir(sf float64) (string, error) { return tpch.CacheDir(sf), nil }
 
 func parseSF(s string) (float64, error) {
 	sf, err := strconv.ParseFloat(s, 64)
@@ -43,20 +31,7 @@ func parseSF(s string) (float64, error) {
 
 // ensureTPCH generates the dataset unless a complete one is there.
 func ensureTPCH(ctx context.Context, dir string, sf float64, stdout io.Writer) error {
-	if tpch.Exists(dir, sf) {
-		fmt.Fprintf(stdout, "Using the TPC-H SF%g dataset cached in %s\n", sf, dir)
-		return nil
-	}
-	fmt.Fprintf(stdout, "Generating TPC-H SF%g into %s ...\n", sf, dir)
-	start := time.Now()
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return err
-	}
-	if err := tpch.Generate(ctx, tpch.Options{SF: sf, Dir: dir}); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "Generated in %s\n", time.Since(start).Round(time.Millisecond))
-	return nil
+	return tpch.Ensure(ctx, dir, sf, stdout)
 }
 
 type showcase struct {

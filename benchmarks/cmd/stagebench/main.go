@@ -151,7 +151,7 @@ func scenarios(sf float64) []scenario {
 }
 
 func run(dir string, sf float64) error {
-	if err := ensureTPCH(context.Background(), dir, sf); err != nil {
+	if err := tpch.Ensure(context.Background(), dir, sf, os.Stderr); err != nil {
 		return err
 	}
 	self, err := os.Executable()
@@ -302,34 +302,11 @@ func firstRow(eng *engine.Engine, sql string) (string, error) {
 	return strings.Join(cells, ", "), nil
 }
 
-// datasetDir returns where the dataset of scale factor sf lives.
+// datasetDir returns where the dataset of scale factor sf lives: dir when
+// set, else tpch.CacheDir.
 func datasetDir(dir string, sf float64) string {
 	if dir != "" {
 		return dir
 	}
-	base := os.Getenv("GLUTEN_GO_CACHE")
-	if base == "" {
-		c, err := os.UserCacheDir()
-		if err != nil {
-			c = os.TempDir()
-		}
-		base = filepath.Join(c, "gluten-go")
-	}
-	return filepath.Join(base, "tpch-sf"+strconv.FormatFloat(sf, 'f', -1, 64))
-}
-
-// ensureTPCH generates the dataset unless a complete one is there.
-func ensureTPCH(ctx context.Context, dir string, sf float64) error {
-	if sf <= 0 {
-		return fmt.Errorf("--sf %g: want a positive scale factor", sf)
-	}
-	if tpch.Exists(dir, sf) {
-		fmt.Fprintf(os.Stderr, "using the TPC-H SF%g dataset in %s\n", sf, dir)
-		return nil
-	}
-	fmt.Fprintf(os.Stderr, "generating TPC-H SF%g into %s ...\n", sf, dir)
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return err
-	}
-	return tpch.Generate(ctx, tpch.Options{SF: sf, Dir: dir})
+	return tpch.CacheDir(sf)
 }

@@ -10,49 +10,23 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gluten-go/gluten-go/benchmarks/tpch"
 )
 
 // datasetDir returns where the dataset of scale factor sf lives: dir when
-// set, else $GLUTEN_GO_CACHE or the user's cache directory, under
-// gluten-go/tpch-sf<sf>.
+// set, else tpch.CacheDir (shared with the demo).
 func datasetDir(dir string, sf float64) string {
 	if dir != "" {
 		return dir
 	}
-	base := os.Getenv("GLUTEN_GO_CACHE")
-	if base == "" {
-		c, err := os.UserCacheDir()
-		if err != nil {
-			c = os.TempDir()
-		}
-		base = filepath.Join(c, "gluten-go")
-	}
-	return filepath.Join(base, "tpch-sf"+strconv.FormatFloat(sf, 'f', -1, 64))
+	return tpch.CacheDir(sf)
 }
 
 // ensureTPCH generates the dataset unless a complete one is there; progress
 // goes to stderr so that stdout holds only the report.
 func ensureTPCH(ctx context.Context, dir string, sf float64) error {
-	if sf <= 0 {
-		return fmt.Errorf("--sf %g: want a positive scale factor", sf)
-	}
-	if tpch.Exists(dir, sf) {
-		fmt.Fprintf(os.Stderr, "using the TPC-H SF%g dataset in %s\n", sf, dir)
-		return nil
-	}
-	fmt.Fprintf(os.Stderr, "generating TPC-H SF%g into %s ...\n", sf, dir)
-	start := time.Now()
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return err
-	}
-	if err := tpch.Generate(ctx, tpch.Options{SF: sf, Dir: dir}); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "generated in %s\n", time.Since(start).Round(time.Millisecond))
-	return nil
+	return tpch.Ensure(ctx, dir, sf, os.Stderr)
 }
 
 // tables returns the path of every TPC-H table of the dataset in dir.
