@@ -72,6 +72,10 @@ type Engine struct {
 	udfs   map[string]*rowexpr.UDF
 	udafs  map[string]*rowagg.UDAF
 	closed atomic.Bool
+
+	// liveOnce makes live, the state behind Handler.
+	liveOnce sync.Once
+	live     atomic.Pointer[liveServer]
 }
 
 // Option configures Open.
@@ -269,13 +273,17 @@ func (e *Engine) Config() *conf.Config { return e.cfg }
 // executors the local executor pool started for it and the tasks they ran.
 func (e *Engine) ExecutorStats() []resource.ProfileExecutorStats { return e.pool.Stats() }
 
-// Close releases the registered in-memory tables, then stops the executor
+// Close cancels the queries the live page (Handler) runs and waits for
+// them, releases the registered in-memory tables, then stops the executor
 // pool, releasing its executors (and restores the Go runtime's memory
-// limit, see WithProcessMemoryLimit). Queries still running must be
+// limit, see WithProcessMemoryLimit). Queries run through Query must be
 // released first.
 func (e *Engine) Close() error {
 	if !e.closed.CompareAndSwap(false, true) {
 		return nil
+	}
+	if ls := e.live.Load(); ls != nil {
+		ls.shutdown()
 	}
 	e.mu.Lock()
 	for _, t := range e.tables {
@@ -518,7 +526,7 @@ func (e *Engine) Query(ctx context.Context, sql string) (array.RecordReader, err
 		return textResult(e.alloc, "plan", text)
 	}
 	schema := pl.Physical.Schema()
-	rs, err := planner.Execute(ctx, pl.WithRetry(e.retryStage), e.cfg, e.logger, e.executor(), e.stageHook)
+	rs, err := planner.Execute(ctx, pl.WithRetry(e.retryStage), e.cfg, e.logger, e.executor(ctx), e.stageHook)
 	if err != nil {
 		return nil, err
 	}
@@ -592,7 +600,7 @@ func (e *Engine) Analyze(ctx context.Context, sql string) (*Analysis, error) {
 		return nil, err
 	}
 	pl.Explain = &planner.ExplainRequest{Mode: planner.ExplainAnalyze}
-	rs, err := planner.Execute(ctx, pl.WithRetry(e.retryStage), e.cfg, e.logger, e.executor(), e.stageHook)
+	rs, err := planner.Execute(ctx, pl.WithRetry(e.retryStage), e.cfg, e.logger, e.executor(ctx), e.stageHook)
 	if err != nil {
 		return nil, err
 	}
@@ -659,7 +667,7 @@ func (e *Engine) explainText(ctx context.Context, pl *planner.Planned) (string, 
 	if pl.Explain.Mode == planner.ExplainAnalyze {
 		// Run the query to the end, discarding its rows, so that the
 		// operators' metrics are complete.
-		rs, err := planner.Execute(ctx, pl.WithRetry(e.retryStage), e.cfg, e.logger, e.executor(), e.stageHook)
+		rs, err := planner.Execute(ctx, pl.WithRetry(e.retryStage), e.cfg, e.logger, e.executor(ctx), e.stageHook)
 		if err != nil {
 			return "", err
 		}
@@ -685,9 +693,15 @@ func (e *Engine) explainText(ctx context.Context, pl *planner.Planned) (string, 
 // (Spark's unified model: each pool's bytes x spark.memory.fraction, shared
 // fairly by the executor's running tasks; one task per executor by
 // default), off-heap for columnar operators, heap for row operators.
-func (e *Engine) executor() *operators.Executor {
-	return &operators.Executor{Runner: e.pool, Alloc: e.alloc, BatchSize: int(e.cfg.Int(conf.MaxBatchSize)),
+//
+// A Tracker in ctx (WithTracker) follows the executor.
+func (e *Engine) executor(ctx context.Context) *operators.Executor {
+	x := &operators.Executor{Runner: e.pool, Alloc: e.alloc, BatchSize: int(e.cfg.Int(conf.MaxBatchSize)),
 		TempRoot: e.cfg.String(conf.LocalDir), Logger: e.logger}
+	if t := trackerOf(ctx); t != nil {
+		t.x.Store(x)
+	}
+	return x
 }
 
 // textResult returns a one-column, one-row string result.

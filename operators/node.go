@@ -84,6 +84,16 @@ type TaskContext struct {
 	// TempDir is the query's directory for shuffle and spill files; the
 	// query removes it when it ends, also on error or cancellation.
 	TempDir string
+	// Scanned, when set, counts what the task's scans read (the query's
+	// progress); nil: not counted.
+	Scanned *ScanCounter
+}
+
+// ScanCounter counts the rows and bytes a query's scans have read so far;
+// scans add to it once per batch. Bytes are the Arrow buffers' bytes of the
+// batches read (the decoded size, not the size in files).
+type ScanCounter struct {
+	Rows, Bytes atomic.Int64
 }
 
 // Metrics are an operator's counters, updated atomically by its tasks.

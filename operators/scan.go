@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/gluten-go/gluten-go/columnar"
+	"github.com/gluten-go/gluten-go/columnar/spill"
 )
 
 // TableSource is a table's data as a scan reads it: Parquet files, or Arrow
@@ -258,8 +259,30 @@ func (s *Scan) Execute(ctx context.Context, p int, task *TaskContext) (Stream, e
 	if err != nil {
 		return nil, err
 	}
-	return metered(st, &s.metrics), nil
+	st = metered(st, &s.metrics)
+	if task != nil && task.Scanned != nil {
+		st = &countedStream{in: st, c: task.Scanned}
+	}
+	return st, nil
 }
+
+// countedStream adds the rows and bytes of each batch of a scan to the
+// query's ScanCounter.
+type countedStream struct {
+	in Stream
+	c  *ScanCounter
+}
+
+func (s *countedStream) Next() (arrow.RecordBatch, error) {
+	b, err := s.in.Next()
+	if b != nil {
+		s.c.Rows.Add(b.NumRows())
+		s.c.Bytes.Add(spill.BatchBytes(b))
+	}
+	return b, err
+}
+
+func (s *countedStream) Close() { s.in.Close() }
 
 // Table returns the scanned table's name.
 func (s *Scan) Table() string { return s.table }

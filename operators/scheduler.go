@@ -131,6 +131,76 @@ type Executor struct {
 
 	mu   sync.Mutex
 	runs []*stageRun
+	// pending are the stages of the latest plan (NoteStages) not yet
+	// materialized when noted; begun marks the map stages (by output) and
+	// resultBegun the result stage that have started since.
+	pending     []*Stage
+	begun       map[StageOutput]bool
+	resultBegun bool
+	// scanned counts what the query's scans read.
+	scanned ScanCounter
+}
+
+// Progress is a snapshot of a running query, see Executor.Progress.
+type Progress struct {
+	// Stage is the StageRun.ID of the stage running (-1: none, e.g.
+	// between stages or before the first).
+	Stage int
+	// StageTasks is the number of tasks of the running stage and
+	// StageTasksDone the number that ended (a sampling pass's not
+	// counted).
+	StageTasks, StageTasksDone int
+	// StagesDone counts the stages that ended (failed ones included);
+	// StagesKnown adds those running or still to run in the latest plan
+	// (under adaptive execution later plans may add or drop stages).
+	StagesDone, StagesKnown int
+	// RowsRead and BytesRead are what the query's scans have read so far
+	// (bytes of the Arrow batches, see ScanCounter).
+	RowsRead, BytesRead int64
+}
+
+// NoteStages records the stages of the plan about to run (RunStages does,
+// and adaptive execution after each re-planning), for Progress.
+func (x *Executor) NoteStages(stages []*Stage) {
+	var pending []*Stage
+	for _, st := range stages {
+		if st.Output == nil || !st.Output.Materialized() {
+			pending = append(pending, st)
+		}
+	}
+	x.mu.Lock()
+	x.pending = pending
+	x.mu.Unlock()
+}
+
+// Progress returns a snapshot of what the query has done so far. It is
+// cheap and safe to call from any goroutine while the query runs.
+func (x *Executor) Progress() Progress {
+	p := Progress{Stage: -1, RowsRead: x.scanned.Rows.Load(), BytesRead: x.scanned.Bytes.Load()}
+	x.mu.Lock()
+	runs := slices.Clone(x.runs)
+	var waiting int
+	for _, st := range x.pending {
+		if st.Output == nil {
+			if !x.resultBegun {
+				waiting++
+			}
+		} else if !x.begun[st.Output] {
+			waiting++
+		}
+	}
+	x.mu.Unlock()
+	for _, r := range runs {
+		r.mu.Lock()
+		if r.finished {
+			p.StagesDone++
+		} else {
+			p.Stage, p.StageTasks, p.StageTasksDone = r.run.ID, r.total, r.run.Tasks
+		}
+		r.mu.Unlock()
+	}
+	p.StagesKnown = len(runs) + waiting
+	return p
 }
 
 // StageRun is what running one stage did, as EXPLAIN ANALYZE prints it.
@@ -182,6 +252,18 @@ type stageRun struct {
 	mu        sync.Mutex
 	run       StageRun
 	executors map[int]struct{}
+	total     int  // tasks of the stage (a sampling pass's not counted)
+	finished  bool // the stage ended
+}
+
+// finish marks the stage ended, with its error (nil: success).
+func (r *stageRun) finish(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		r.run.Failed = err.Error()
+	}
+	r.finished = true
 }
 
 func (r *stageRun) record(ex *resource.Executor, t TaskRun, count bool) {
@@ -200,17 +282,23 @@ func (r *stageRun) record(ex *resource.Executor, t TaskRun, count bool) {
 	r.run.PeakOffHeap = max(r.run.PeakOffHeap, offHeap)
 }
 
-// beginStage starts the record of stage st.
-func (x *Executor) beginStage(st *Stage) *stageRun {
+// beginStage starts the record of stage st, which runs tasks tasks.
+func (x *Executor) beginStage(st *Stage, tasks int) *stageRun {
 	id := resource.DefaultProfileID
 	if st.Profile != nil {
 		id = st.Profile.ID()
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	r := &stageRun{run: StageRun{ID: len(x.runs), ProfileID: id}, executors: map[int]struct{}{}}
+	r := &stageRun{run: StageRun{ID: len(x.runs), ProfileID: id}, executors: map[int]struct{}{}, total: tasks}
 	if st.Output != nil {
 		r.run.Output = st.Output
+		if x.begun == nil {
+			x.begun = map[StageOutput]bool{}
+		}
+		x.begun[st.Output] = true
+	} else {
+		x.resultBegun = true
 	}
 	x.runs = append(x.runs, r)
 	return r
@@ -256,7 +344,7 @@ func (x *Executor) newTask(ctx context.Context, run *stageRun, st *Stage, p int,
 		tm = resource.NewTaskMemory(0, 0) // unlimited; keeps the peaks
 	}
 	task := &TaskContext{Stage: st.ID, Partition: p, Alloc: columnar.NewAccountingAllocator(x.Alloc),
-		BatchSize: x.BatchSize, Memory: tm, TempDir: x.TempDir}
+		BatchSize: x.BatchSize, Memory: tm, TempDir: x.TempDir, Scanned: &x.scanned}
 	return task, func() {
 		run.record(ex, TaskRun{Partition: p, Executor: exID, Start: start, End: time.Now(),
 			PeakHeap: tm.Peak(resource.Heap), PeakOffHeap: tm.Peak(resource.OffHeap)}, count)
@@ -293,9 +381,11 @@ func (x *Executor) RunMapStage(ctx context.Context, st *Stage) error {
 	if ex.Materialized() {
 		return nil
 	}
-	run := x.beginStage(st)
+	run := x.beginStage(st, ex.NumMapPartitions())
+	var err error
+	defer func() { run.finish(err) }()
 	if smp, ok := ex.(sampler); ok && smp.NeedsSampling() {
-		err := x.Runner.RunTasks(ctx, st.Profile, ex.NumMapPartitions(), func(ctx context.Context, rex *resource.Executor, m int) error {
+		err = x.Runner.RunTasks(ctx, st.Profile, ex.NumMapPartitions(), func(ctx context.Context, rex *resource.Executor, m int) error {
 			task, done := x.newTask(ctx, run, st, m, rex, false)
 			defer done()
 			return smp.RunSampleTask(ctx, m, task)
@@ -303,19 +393,16 @@ func (x *Executor) RunMapStage(ctx context.Context, st *Stage) error {
 		if err != nil {
 			return err
 		}
-		if err := smp.FinishSampling(); err != nil {
+		if err = smp.FinishSampling(); err != nil {
 			return err
 		}
 	}
-	err := x.Runner.RunTasks(ctx, st.Profile, ex.NumMapPartitions(), func(ctx context.Context, rex *resource.Executor, m int) error {
+	err = x.Runner.RunTasks(ctx, st.Profile, ex.NumMapPartitions(), func(ctx context.Context, rex *resource.Executor, m int) error {
 		task, done := x.newTask(ctx, run, st, m, rex, true)
 		defer done()
 		return ex.RunMapTask(ctx, m, task)
 	})
 	if err != nil {
-		run.mu.Lock()
-		run.run.Failed = err.Error()
-		run.mu.Unlock()
 		return err
 	}
 	ex.FinishMap()
@@ -345,6 +432,7 @@ func (x *Executor) RunStages(ctx context.Context, stages []*Stage) *ResultStream
 		}
 	}
 	rs.tempDir = x.TempDir
+	x.NoteStages(stages)
 	result := stages[len(stages)-1]
 	n := result.NumTasks()
 	rs.chans = make([]chan arrow.RecordBatch, n)
@@ -376,9 +464,9 @@ func (x *Executor) run(ctx context.Context, stages []*Stage, chans []chan arrow.
 		}
 	}
 	result := stages[len(stages)-1]
-	run := x.beginStage(result)
+	run := x.beginStage(result, len(chans))
 	var mu sync.Mutex
-	return x.Runner.RunTasks(ctx, result.Profile, len(chans), func(ctx context.Context, rex *resource.Executor, p int) error {
+	err := x.Runner.RunTasks(ctx, result.Profile, len(chans), func(ctx context.Context, rex *resource.Executor, p int) error {
 		mu.Lock()
 		started[p] = true
 		mu.Unlock()
@@ -406,6 +494,8 @@ func (x *Executor) run(ctx context.Context, stages []*Stage, chans []chan arrow.
 			}
 		}
 	})
+	run.finish(nil) // as before: a result stage's error is the query's, not recorded here
+	return err
 }
 
 // ResultStream yields the result stage's batches in partition order.

@@ -5,14 +5,24 @@
 //	gluten-go explain [flags] SQL      print the physical plan
 //	gluten-go demo                     generate a small TPC-H dataset into a cache directory and run a showcase
 //	gluten-go gen tpch --sf N --out DIR
+//	gluten-go serve   [flags]          serve a live page: submit SQL, watch progress, read reports
 //
-// Flags of query and explain:
+// Flags of query, explain and serve:
 //
 //	--table NAME=PATH   register a table: a Parquet file, a directory of them, or a glob (repeatable)
 //	--data DIR          register every *.parquet file in DIR, and every sub-directory holding Parquet files, as a table
 //	--conf KEY=VALUE    configuration (repeatable)
 //	--format table|csv|json
 //	--log-level debug|info|warn|error
+//
+// Flags of serve only:
+//
+//	--addr HOST:PORT    where to listen (default 127.0.0.1:4040); a non-loopback address is refused ...
+//	--allow-remote      ... unless this is given (the page has no authentication)
+//
+// On a terminal, query prints its progress on stderr while it runs longer
+// than a second, on one line rewritten in place and cleared before the
+// result prints.
 //
 // On any error it prints one line starting "error: " on stderr and exits
 // with status 1.
@@ -38,8 +48,10 @@ const usage = `usage:
   gluten-go explain [flags] SQL        print the physical plan
   gluten-go demo    [--dir DIR] [--sf N]  generate a small TPC-H dataset (cached) and run a showcase
   gluten-go gen tpch --sf N --out DIR  generate TPC-H data as Parquet
+  gluten-go serve   [flags]            serve a live page in the browser: submit SQL, watch the
+                                       running queries' progress, open finished queries' reports
 
-flags of query and explain:
+flags of query, explain and serve:
   --table NAME=PATH     register a table: a Parquet file, a directory of them, or a glob (repeatable)
   --data DIR            register every *.parquet file in DIR and every sub-directory
                         holding Parquet files as a table named after it
@@ -51,6 +63,14 @@ flags of query and explain:
   --report FILE.html    query: run the query to its end (rows counted, not printed) and write
                         a self-contained HTML report: plan graph, stages, metrics, fallback,
                         task timeline, memory per executor
+
+flags of serve (also --data, --table, --conf, --log-level):
+  --addr HOST:PORT      where to listen (default 127.0.0.1:4040); only loopback addresses
+                        unless --allow-remote; SIGINT or SIGTERM stops, cancelling running queries
+  --allow-remote        allow a non-loopback --addr (the page runs any SQL submitted to it
+                        and has no authentication)
+
+On a terminal, query shows its progress on stderr when it runs longer than a second.
 `
 
 // run is main without the exit, for tests.
@@ -80,11 +100,13 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		err = cmdDemo(ctx, args[1:], stdout, stderr)
 	case "gen":
 		err = cmdGen(ctx, args[1:], stdout, stderr)
+	case "serve":
+		err = cmdServe(ctx, args[1:], stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		err = fmt.Errorf("unknown command %q (commands: query, explain, demo, gen)", args[0])
+		err = fmt.Errorf("unknown command %q (commands: query, explain, demo, gen, serve)", args[0])
 	}
 	if err != nil {
 		if errors.Is(err, errUsage) {

@@ -259,14 +259,20 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer, expl
 		}
 		fmt.Fprintln(stderr, info)
 	}
+	// On a terminal, a progress line on stderr while the query runs.
+	tracker := engine.NewTracker()
+	ctx = engine.WithTracker(ctx, tracker)
+	stop := startProgress(stderr, tracker)
+	defer stop()
 	if f.report != "" && !isExplain(sql) {
-		return writeReport(ctx, eng, sql, f, stderr, start)
+		return writeReport(ctx, eng, sql, f, stderr, start, stop)
 	}
 	rdr, err := eng.Query(ctx, sql)
 	if err != nil {
 		return err
 	}
 	defer rdr.Release()
+	rdr = &stopOnFirst{RecordReader: rdr, stop: stop}
 	if f.format == "table" && isExplain(sql) {
 		// The plan prints as text, not as a one-cell table.
 		return writePlan(stdout, rdr)
@@ -324,14 +330,16 @@ func writePlan(w io.Writer, rdr array.RecordReader) error {
 }
 
 // writeReport runs the query to its end, writes its HTML report to
-// f.report and prints a one-line summary on stderr; the rows are counted,
-// not printed (as EXPLAIN ANALYZE does).
-func writeReport(ctx context.Context, eng *engine.Engine, sql string, f *queryFlags, stderr io.Writer, start time.Time) error {
+// f.report and prints a one-line summary on stderr (after stopProgress
+// cleared the progress line); the rows are counted, not printed (as
+// EXPLAIN ANALYZE does).
+func writeReport(ctx context.Context, eng *engine.Engine, sql string, f *queryFlags, stderr io.Writer, start time.Time, stopProgress func()) error {
 	out, err := os.Create(f.report)
 	if err != nil {
 		return fmt.Errorf("--report: %w", err)
 	}
 	a, err := eng.Report(ctx, sql, out)
+	stopProgress()
 	if cerr := out.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("--report: %w", cerr)
 	}
