@@ -52,18 +52,12 @@ func pushIntoJoin(j *logical.Join, conds []logical.Expr) logical.Plan {
 // pushSemiJoins applies pushSemiJoin bottom-up, once the filters are in
 // place (so that the inner joins' estimates see their conditions).
 func pushSemiJoins(p logical.Plan) logical.Plan {
-	ch := p.Children()
-	if len(ch) > 0 {
-		nc := make([]logical.Plan, len(ch))
-		for i, c := range ch {
-			nc[i] = pushSemiJoins(c)
+	return transformUp(p, func(p logical.Plan) logical.Plan {
+		if j, ok := p.(*logical.Join); ok {
+			return pushSemiJoin(j)
 		}
-		p = p.WithChildren(nc)
-	}
-	if j, ok := p.(*logical.Join); ok {
-		return pushSemiJoin(j)
-	}
-	return p
+		return p
+	})
 }
 
 // pushSemiJoin moves a semi or anti join (an IN, EXISTS or NOT IN

@@ -167,22 +167,30 @@ func idSet(cols []*logical.Column) map[logical.ColumnID]bool {
 // pushFilters moves filter conjuncts as close to the scans as they can go,
 // and hands the ones a scan can use for pruning to it.
 func pushFilters(p logical.Plan) logical.Plan {
+	return transformUp(p, func(p logical.Plan) logical.Plan {
+		if j, ok := p.(*logical.Join); ok {
+			return pushIntoJoin(j, nil)
+		}
+		f, ok := p.(*logical.Filter)
+		if !ok {
+			return p
+		}
+		return pushFilter(f.Input, logical.Conjuncts(f.Cond))
+	})
+}
+
+// transformUp rewrites a plan bottom-up: each node's children first, then
+// the node (with its new children) through f.
+func transformUp(p logical.Plan, f func(logical.Plan) logical.Plan) logical.Plan {
 	ch := p.Children()
 	if len(ch) > 0 {
 		nc := make([]logical.Plan, len(ch))
 		for i, c := range ch {
-			nc[i] = pushFilters(c)
+			nc[i] = transformUp(c, f)
 		}
 		p = p.WithChildren(nc)
 	}
-	if j, ok := p.(*logical.Join); ok {
-		return pushIntoJoin(j, nil)
-	}
-	f, ok := p.(*logical.Filter)
-	if !ok {
-		return p
-	}
-	return pushFilter(f.Input, logical.Conjuncts(f.Cond))
+	return f(p)
 }
 
 // pushFilter places conjuncts over input, pushing what it can below.
@@ -433,14 +441,12 @@ func narrow(p logical.Plan, keep map[logical.ColumnID]bool) logical.Plan {
 // removeIdentityProjects drops projections that pass their input through
 // unchanged.
 func removeIdentityProjects(p logical.Plan) logical.Plan {
-	ch := p.Children()
-	if len(ch) > 0 {
-		nc := make([]logical.Plan, len(ch))
-		for i, c := range ch {
-			nc[i] = removeIdentityProjects(c)
-		}
-		p = p.WithChildren(nc)
-	}
+	return transformUp(p, removeIdentityProject)
+}
+
+// removeIdentityProject returns p's input when p is a projection that
+// passes it through unchanged.
+func removeIdentityProject(p logical.Plan) logical.Plan {
 	pr, ok := p.(*logical.Project)
 	if !ok {
 		return p
