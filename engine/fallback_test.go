@@ -25,7 +25,13 @@ var updateGolden = flag.Bool("update", false, "rewrite the golden EXPLAIN files 
 // edge table).
 func openTPCH(t *testing.T, mem memory.Allocator, conf map[string]string, opts ...engine.Option) *engine.Engine {
 	t.Helper()
-	tables := suiteTables(t)
+	return openEngine(t, mem, suiteTables(t), conf, opts...)
+}
+
+// openEngine opens an engine on mem with conf and opts and registers
+// tables (name -> Parquet path).
+func openEngine(t *testing.T, mem memory.Allocator, tables, conf map[string]string, opts ...engine.Option) *engine.Engine {
+	t.Helper()
 	eng, err := engine.Open(append([]engine.Option{engine.WithAllocator(mem), engine.WithConfig(conf)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)

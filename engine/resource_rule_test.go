@@ -60,19 +60,11 @@ func ruleRun(t *testing.T, tables map[string]string, conf map[string]string, sql
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	var sink syncBuffer
-	eng, err := engine.Open(engine.WithAllocator(mem), engine.WithConfig(conf),
+	eng := openEngine(t, mem, tables, conf,
 		engine.WithLogger(slog.New(slog.NewTextHandler(&sink, &slog.HandlerOptions{Level: slog.LevelInfo}))))
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer eng.Close()
 	if err := eng.RegisterUDAF(histUDAF(t)); err != nil {
 		t.Fatal(err)
-	}
-	for name, path := range tables {
-		if err := eng.RegisterParquet(name, path); err != nil {
-			t.Fatal(err)
-		}
 	}
 	rows, _, err = runQuery(context.Background(), eng, sql)
 	if err != nil {

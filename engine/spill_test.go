@@ -45,20 +45,6 @@ func assertEmptyDir(t *testing.T, dir string) {
 	}
 }
 
-func openSpillEngine(t *testing.T, mem memory.Allocator, conf map[string]string, tables map[string]string) *engine.Engine {
-	t.Helper()
-	eng, err := engine.Open(engine.WithAllocator(mem), engine.WithConfig(conf))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, path := range tables {
-		if err := eng.RegisterParquet(name, path); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return eng
-}
-
 // TestSpillTPCH runs TPC-H queries whose hash aggregates and joins do not
 // fit their memory budget: they must spill (the operators' spill metrics
 // say so), give DuckDB's answers, and leave no file behind.
@@ -107,7 +93,7 @@ func TestSpillTPCH(t *testing.T) {
 
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
-			eng := openSpillEngine(t, mem, conf, tables)
+			eng := openEngine(t, mem, tables, conf)
 			defer eng.Close()
 			a, err := eng.Analyze(context.Background(), rec.SQL)
 			if err != nil {
@@ -137,7 +123,7 @@ func TestSpillSort(t *testing.T) {
 	run := func(conf map[string]string) ([]string, *engine.Analysis) {
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
-		eng := openSpillEngine(t, mem, conf, tables)
+		eng := openEngine(t, mem, tables, conf)
 		defer eng.Close()
 		rows, _, err := runQuery(context.Background(), eng, sql)
 		if err != nil {
@@ -185,7 +171,7 @@ func TestSpillCleanupOnFailure(t *testing.T) {
 		conf["spark.memory.offHeap.size"] = "1m"
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
-		eng := openSpillEngine(t, mem, conf, tables)
+		eng := openEngine(t, mem, tables, conf)
 		defer eng.Close()
 		_, _, err := runQuery(context.Background(), eng, sql)
 		if err == nil || !strings.Contains(err.Error(), "out of memory:") {
@@ -198,7 +184,7 @@ func TestSpillCleanupOnFailure(t *testing.T) {
 		dir := t.TempDir()
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
-		eng := openSpillEngine(t, mem, spillConf(dir), tables)
+		eng := openEngine(t, mem, tables, spillConf(dir))
 		defer eng.Close()
 		// Cancel once the query's temporary directory holds files, so
 		// that the cancellation lands while shuffle or spill files exist.
