@@ -66,12 +66,19 @@ type Engine struct {
 	// retryStage decides whether a stage that failed runs again (nil:
 	// never).
 	retryStage func(st *operators.Stage, err error) bool
+	// functionProfiles gives stages the resource profiles of the functions
+	// they call (udfProfiles, udafProfiles).
+	functionProfiles *planner.FunctionProfiles
 
 	mu     sync.RWMutex
 	tables map[string]*logical.Table
 	udfs   map[string]*rowexpr.UDF
 	udafs  map[string]*rowagg.UDAF
-	closed atomic.Bool
+	// udfProfiles and udafProfiles hold the resource profiles of the
+	// functions registered WithResources (registered with profiles).
+	udfProfiles  map[*rowexpr.UDF]*resource.Profile
+	udafProfiles map[*rowagg.UDAF]*resource.Profile
+	closed       atomic.Bool
 
 	// liveOnce makes live, the state behind Handler.
 	liveOnce sync.Once
@@ -170,6 +177,9 @@ func Open(opts ...Option) (*Engine, error) {
 		tables: map[string]*logical.Table{},
 		udfs:   map[string]*rowexpr.UDF{},
 		udafs:  map[string]*rowagg.UDAF{},
+
+		udfProfiles:  map[*rowexpr.UDF]*resource.Profile{},
+		udafProfiles: map[*rowagg.UDAF]*resource.Profile{},
 	}
 	if err := e.openPool(); err != nil {
 		return nil, err
@@ -226,6 +236,7 @@ func (e *Engine) openPool() error {
 		pool.Close()
 		return fmt.Errorf("engine: default resource profile: %w", err)
 	}
+	e.functionProfiles = planner.NewFunctionProfiles(cfg, profiles, e.functionProfile, e.logger)
 	if cfg.Bool(conf.AutoAdjustEnabled) {
 		rule := planner.NewResourceRule(cfg, profiles, e.logger)
 		e.stageHook = rule.Hook()
@@ -392,39 +403,62 @@ func (e *Engine) Table(name string) (*logical.Table, bool) {
 func (e *Engine) TableNames() []string { return e.Tables() }
 
 // RegisterUDF registers a Go scalar function, callable from SQL by its name
-// (case-insensitive). Build one with rowexpr.NewUDF1, NewUDF2 or NewUDF3
-// from a plain Go function, e.g.
+// (case-insensitive), replacing one of the same name. Build one with
+// rowexpr.NewUDF1, NewUDF2 or NewUDF3 from a plain Go function, e.g.
 //
 //	u, err := rowexpr.NewUDF1("shout", func(s string) string { return strings.ToUpper(s) + "!" })
 //
 // As Spark UDFs do under Gluten, a UDF has no columnar implementation: the
-// operator that calls it runs as rows, with transitions around it.
-func (e *Engine) RegisterUDF(u *rowexpr.UDF) error {
+// operator that calls it runs as rows, with transitions around it. With
+// WithResources, the stages calling it run on executors of a resource
+// profile of their own.
+func (e *Engine) RegisterUDF(u *rowexpr.UDF, opts ...FunctionOption) error {
 	if u == nil || u.Name == "" || u.Fn == nil || u.ResultType == nil {
 		return errors.New("engine: incomplete UDF (a name, a result type and a function are needed)")
 	}
 	if err := validTableName(u.Name); err != nil {
 		return fmt.Errorf("engine: UDF name %q: use letters, digits and underscores", u.Name)
 	}
+	p, err := e.registerFunctionProfile("UDF", u.Name, opts)
+	if err != nil {
+		return err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.udfs[strings.ToLower(u.Name)] = u
+	key := strings.ToLower(u.Name)
+	delete(e.udfProfiles, e.udfs[key])
+	e.udfs[key] = u
+	if p != nil {
+		e.udfProfiles[u] = p
+	}
 	return nil
 }
 
 // RegisterUDAF registers a Go aggregate function (build one with
-// rowagg.NewUDAF), callable from SQL by its name. It runs as rows, in one
-// aggregation phase after the rows are exchanged by the grouping keys.
-func (e *Engine) RegisterUDAF(u *rowagg.UDAF) error {
+// rowagg.NewUDAF), callable from SQL by its name, replacing one of the
+// same name. It runs as rows, in one aggregation phase after the rows are
+// exchanged by the grouping keys. With WithResources, the stages calling
+// it (those aggregating) run on executors of a resource profile of their
+// own.
+func (e *Engine) RegisterUDAF(u *rowagg.UDAF, opts ...FunctionOption) error {
 	if u == nil || u.Name == "" {
 		return errors.New("engine: incomplete UDAF")
 	}
 	if err := validTableName(u.Name); err != nil {
 		return fmt.Errorf("engine: UDAF name %q: use letters, digits and underscores", u.Name)
 	}
+	p, err := e.registerFunctionProfile("UDAF", u.Name, opts)
+	if err != nil {
+		return err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.udafs[strings.ToLower(u.Name)] = u
+	key := strings.ToLower(u.Name)
+	delete(e.udafProfiles, e.udafs[key])
+	e.udafs[key] = u
+	if p != nil {
+		e.udafProfiles[u] = p
+	}
 	return nil
 }
 
@@ -526,7 +560,7 @@ func (e *Engine) Query(ctx context.Context, sql string) (array.RecordReader, err
 		return textResult(e.alloc, "plan", text)
 	}
 	schema := pl.Physical.Schema()
-	rs, err := planner.Execute(ctx, pl.WithRetry(e.retryStage), e.cfg, e.logger, e.executor(ctx), e.stageHook)
+	rs, err := e.execute(ctx, pl)
 	if err != nil {
 		return nil, err
 	}
@@ -600,7 +634,7 @@ func (e *Engine) Analyze(ctx context.Context, sql string) (*Analysis, error) {
 		return nil, err
 	}
 	pl.Explain = &planner.ExplainRequest{Mode: planner.ExplainAnalyze}
-	rs, err := planner.Execute(ctx, pl.WithRetry(e.retryStage), e.cfg, e.logger, e.executor(ctx), e.stageHook)
+	rs, err := e.execute(ctx, pl)
 	if err != nil {
 		return nil, err
 	}
@@ -667,7 +701,7 @@ func (e *Engine) explainText(ctx context.Context, pl *planner.Planned) (string, 
 	if pl.Explain.Mode == planner.ExplainAnalyze {
 		// Run the query to the end, discarding its rows, so that the
 		// operators' metrics are complete.
-		rs, err := planner.Execute(ctx, pl.WithRetry(e.retryStage), e.cfg, e.logger, e.executor(ctx), e.stageHook)
+		rs, err := e.execute(ctx, pl)
 		if err != nil {
 			return "", err
 		}
@@ -683,9 +717,22 @@ func (e *Engine) explainText(ctx context.Context, pl *planner.Planned) (string, 
 			b.Release()
 		}
 	} else {
-		defer operators.ReleasePlan(pl.Physical)
+		defer func() { operators.ReleasePlan(pl.Physical) }()
+		// Show the ApplyResourceProfile nodes of the stages calling
+		// functions registered WithResources.
+		if err := planner.ApplyFunctionProfiles(pl.WithFunctionProfiles(e.functionProfiles)); err != nil {
+			return "", err
+		}
 	}
 	return planner.ExplainText(pl), nil
+}
+
+// execute runs a planned query with the engine's per-stage steps: the
+// profiles of the functions a stage calls, the stage hook (the auto-adjust
+// rule) and the retry of a stage that ran out of memory.
+func (e *Engine) execute(ctx context.Context, pl *planner.Planned) (*operators.ResultStream, error) {
+	pl.WithRetry(e.retryStage).WithFunctionProfiles(e.functionProfiles)
+	return planner.Execute(ctx, pl, e.cfg, e.logger, e.executor(ctx), e.stageHook)
 }
 
 // executor returns the executor of one query: its tasks run on the local

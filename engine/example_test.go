@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/gluten-go/gluten-go/columnar/rowexpr"
 	"github.com/gluten-go/gluten-go/engine"
+	"github.com/gluten-go/gluten-go/resource"
 )
 
 // An engine runs Spark SQL over registered tables; here an in-memory Arrow
@@ -83,4 +86,49 @@ func ExampleEngine_Explain() {
 	//    +- *(1) HashAggregateTransformer(keys=[x#1], functions=[partial_count(1)], isStreamingAgg=false, output=[x#1, count#4])
 	//       +- *(1) FilterExecTransformer (x#1 > 10)
 	//          +- *(1) FileScanTransformer Arrow t[x#1] Batched: true, DataFilters: [(x#1 > 10)], Format: Arrow, Location: memory(0 batches), PushedFilters: [GreaterThan(x,10)], ReadSchema: struct<x:bigint>
+}
+
+// A Go UDF registered with a resource profile makes the stages calling it
+// run on executors of that profile (here 2 GiB of heap; the resources it
+// leaves unset are the default profile's), as Spark's
+// RDD.withResources does; the other stages keep the default profile.
+func ExampleWithResources() {
+	eng, err := engine.Open(engine.WithConfig(map[string]string{
+		"spark.sql.shuffle.partitions":                    "2",
+		"spark.gluten.local.memory":                       "8g",
+		"spark.dynamicAllocation.schedulerBacklogTimeout": "10ms",
+	}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer eng.Close()
+	words, err := rowexpr.NewUDF1("words", func(s string) int64 { return int64(len(strings.Fields(s))) })
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := eng.RegisterUDF(words, engine.WithResources(resource.NewProfileBuilder().Memory(2048))); err != nil {
+		log.Fatal(err)
+	}
+
+	schema := arrow.NewSchema([]arrow.Field{{Name: "text", Type: arrow.BinaryTypes.String}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	b.Field(0).(*array.StringBuilder).AppendValues([]string{"to be or not to be", "that is the question"}, nil)
+	batch := b.NewRecordBatch()
+	defer batch.Release()
+	if err := eng.RegisterArrow("lines", schema, []arrow.RecordBatch{batch}); err != nil {
+		log.Fatal(err)
+	}
+
+	a, err := eng.Analyze(context.Background(), "SELECT sum(words(text)) FROM lines")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, s := range a.Stages {
+		p, _ := eng.ResourceProfile(s.ProfileID)
+		fmt.Printf("stage %d: profile %d, heap %s\n", s.ID, p.ID(), resource.FormatBytes(p.HeapBytes()))
+	}
+	// Output:
+	// stage 0: profile 1, heap 2.0 GiB
+	// stage 1: profile 0, heap 1.0 GiB
 }

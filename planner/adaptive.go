@@ -45,21 +45,36 @@ func statsOf(st *operators.Stage) []StageStats {
 // query again after each with the statistics of
 // what ran: small partitions are read coalesced, a shuffled join whose side
 // turned out small becomes a broadcast join; pl.Physical and pl.Fallback are
-// then the final plan. Without it the plan is fixed up front. hook (nil:
-// none) runs before each stage. The stream must be closed; it removes the
-// query's temporary files.
+// then the final plan. Without it the plan is fixed up front. Before each
+// stage runs, pl.FunctionProfiles (nil: none) gives it the profiles of the
+// functions it calls, then hook (nil: none) sees it. The stream must be
+// closed; it removes the query's temporary files.
 func Execute(ctx context.Context, pl *Planned, cfg *conf.Config, logger *slog.Logger, x *operators.Executor, hook StageHook) (*operators.ResultStream, error) {
 	pl.Executor = x
+	if err := pl.FunctionProfiles.Check(pl.Fallback); err != nil {
+		operators.ReleasePlan(pl.Physical)
+		return nil, err
+	}
+	prepare := func(st *operators.Stage, res *physical.Result) error {
+		if err := pl.FunctionProfiles.Apply(st, res); err != nil {
+			return err
+		}
+		if hook != nil {
+			return hook(ctx, st, statsOf(st))
+		}
+		return nil
+	}
 	if !cfg.Bool(conf.AdaptiveEnabled) {
 		stages := operators.SplitStages(pl.Physical)
-		if hook != nil {
-			for _, st := range stages {
-				if err := hook(ctx, st, statsOf(st)); err != nil {
-					operators.ReleasePlan(pl.Physical)
-					return nil, err
-				}
+		for _, st := range stages {
+			if err := prepare(st, pl.Fallback); err != nil {
+				// The result stage's root holds the whole plan.
+				operators.ReleasePlan(stages[len(stages)-1].Root)
+				return nil, err
 			}
 		}
+		// A profile may have put a node (ApplyResourceProfile) on top.
+		pl.Physical = stages[len(stages)-1].Root
 		return x.RunStages(ctx, stages), nil
 	}
 	if err := x.MakeTempDir(); err != nil {
@@ -106,10 +121,8 @@ func Execute(ctx context.Context, pl *Planned, cfg *conf.Config, logger *slog.Lo
 				st = r
 			}
 		}
-		if hook != nil {
-			if err := hook(ctx, st, statsOf(st)); err != nil {
-				return fail(err)
-			}
+		if err := prepare(st, res); err != nil {
+			return fail(err)
 		}
 		if err := x.RunMapStage(ctx, st); err != nil {
 			if pl.RetryStage == nil || !pl.RetryStage(st, err) {
@@ -138,14 +151,13 @@ func Execute(ctx context.Context, pl *Planned, cfg *conf.Config, logger *slog.Lo
 	}
 	pl.Physical, pl.Fallback = res.Root, res
 	stages := operators.SplitStages(res.Root)
-	if hook != nil {
-		final := stages[len(stages)-1]
-		if err := hook(ctx, final, statsOf(final)); err != nil {
-			return fail(err)
-		}
-		// The hook may have put a node (ApplyResourceProfile) on top.
-		pl.Physical = final.Root
+	final := stages[len(stages)-1]
+	if err := prepare(final, res); err != nil {
+		// An ApplyResourceProfile on top holds nothing: res.Root is released.
+		return fail(err)
 	}
+	// A profile may have put a node (ApplyResourceProfile) on top.
+	pl.Physical = final.Root
 	// Every map stage ran above (RunStages skips them): the final one runs.
 	rs := x.RunStages(ctx, stages)
 	rs.OnClose(func() {

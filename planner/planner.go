@@ -55,11 +55,20 @@ type Planned struct {
 	// adaptive execution, whether to run it once more: it may change the
 	// stage (its profile) and report true (see ResourceRule.RetryStage).
 	RetryStage func(st *operators.Stage, err error) bool
+	// FunctionProfiles (nil: none) gives each stage, before the stage hook
+	// sees it, the resource profiles of the Go functions it calls.
+	FunctionProfiles *FunctionProfiles
 }
 
 // WithRetry sets RetryStage and returns pl.
 func (pl *Planned) WithRetry(f func(st *operators.Stage, err error) bool) *Planned {
 	pl.RetryStage = f
+	return pl
+}
+
+// WithFunctionProfiles sets FunctionProfiles and returns pl.
+func (pl *Planned) WithFunctionProfiles(f *FunctionProfiles) *Planned {
+	pl.FunctionProfiles = f
 	return pl
 }
 

@@ -20,8 +20,10 @@ const mapStatusOverhead = 56
 // ResourceRule is the auto-adjust rule (Gluten's
 // GlutenAutoAdjustStageResourceProfile, spark.gluten.auto.adjustStageResource.enabled):
 // a per-stage hook of adaptive execution that gives each stage a resource
-// profile fitted to it. For the stage's own plan nodes (not those of the
-// stages below):
+// profile fitted to it, starting from the profile the stage has (that of
+// the Go functions it calls, see FunctionProfiles; else the default
+// profile): the ratios below apply to that base. For the stage's own plan
+// nodes (not those of the stages below):
 //   - whole-stage fallback (no columnar node but ColumnarToRow): heap x
 //     spark.gluten.auto.adjustStageResources.heap.ratio, off-heap / 10;
 //   - fallen nodes / all nodes >= ...fallenNode.ratio.threshold: heap x
@@ -138,7 +140,12 @@ func (r *ResourceRule) apply(st *operators.Stage, inputs []StageStats) error {
 	if shape.Nodes == 0 {
 		return nil
 	}
-	base := r.profiles.Default()
+	// The base is the profile the stage already has (that of the functions
+	// it calls, see FunctionProfiles), else the default one.
+	base := st.Profile
+	if base == nil {
+		base = r.profiles.Default()
+	}
 	heap, offHeap := base.HeapBytes(), base.OffHeapBytes()
 	heapRatio := r.cfg.Float(conf.AutoAdjustHeapRatio)
 	var reasons []string

@@ -275,6 +275,34 @@ func Merge(a, b *Profile) *Profile {
 	return m
 }
 
+// Complete returns p with each built-in resource it does not set taken
+// from base (the default profile, say): the executor's cores, memory,
+// memoryOverhead and offHeap, and the task's cpus, as Spark takes a
+// resource a ResourceProfile leaves unset from the application's
+// configuration. p's own requests, custom resources included, are kept as
+// they are; base's custom resources are not taken. The order is base's
+// built-in resources, then p's others. The result is not registered
+// (UnknownProfileID); the error wraps ErrInvalidProfile when the completed
+// profile cannot run a task (p's task cpus above base's cores, say).
+func Complete(p, base *Profile) (*Profile, error) {
+	b := NewProfileBuilder()
+	for _, r := range base.exec {
+		if isBuiltinExecutorResource(r.Name) {
+			b.setExec(r)
+		}
+	}
+	if r, ok := base.TaskResource(ResourceCPUs); ok {
+		b.setTask(r)
+	}
+	for _, r := range p.exec {
+		b.setExec(r)
+	}
+	for _, r := range p.task {
+		b.setTask(r)
+	}
+	return b.Build()
+}
+
 // ProfileBuilder builds a Profile, as Spark's ResourceProfileBuilder with
 // its ExecutorResourceRequests and TaskResourceRequests. Setting a resource
 // again replaces its amount and keeps its place in the printed order.

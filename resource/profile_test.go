@@ -226,3 +226,50 @@ func TestMergeTakesMaximum(t *testing.T) {
 		t.Error("Merge is not symmetric in its resources")
 	}
 }
+
+func TestCompleteFromDefault(t *testing.T) {
+	def, err := DefaultProfile(DefaultProfileConfig{ExecutorCores: 2, ExecutorMemory: 1 << 30,
+		OffHeapEnabled: true, OffHeapSize: 512 << 20, TaskCPUs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only the heap and a GPU set: cores, off-heap and cpus come from the
+	// default profile, in its order, the GPU last.
+	p := mustBuildProfile(t, NewProfileBuilder().Memory(3072).Resource("gpu", 1, "", "").TaskResource("gpu", 0.5))
+	c, err := Complete(p, def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Profile: id = -1, executor resources: cores -> name: cores, amount: 2, script: , vendor: ," +
+		"memory -> name: memory, amount: 3072, script: , vendor: ," +
+		"offHeap -> name: offHeap, amount: 512, script: , vendor: ," +
+		"gpu -> name: gpu, amount: 1, script: , vendor: , " +
+		"task resources: cpus -> name: cpus, amount: 1.0,gpu -> name: gpu, amount: 0.5"
+	if got := c.String(); got != want {
+		t.Errorf("completed:\n got %s\nwant %s", got, want)
+	}
+	if c.ID() != UnknownProfileID || c.SlotsPerExecutor() != 2 || p.HeapBytes() != c.HeapBytes() {
+		t.Errorf("id %d, slots %d, heap %d", c.ID(), c.SlotsPerExecutor(), c.HeapBytes())
+	}
+	// A full profile is kept as it is (memoryOverhead, absent from the
+	// default, included).
+	full := mustBuildProfile(t, NewProfileBuilder().Cores(4).Memory(1024).MemoryOverhead(256).OffHeap(64).TaskCPUs(2))
+	if c, err := Complete(full, def); err != nil || !c.Equivalent(full) {
+		t.Errorf("full profile completed to %v, %v", c, err)
+	}
+	// An empty profile is the default one.
+	if c, err := Complete(mustBuildProfile(t, NewProfileBuilder()), def); err != nil || !c.Equivalent(def) {
+		t.Errorf("empty profile completed to %v, %v", c, err)
+	}
+	// The default's task cpus above the profile's cores: no task can run.
+	two, err := DefaultProfile(DefaultProfileConfig{ExecutorCores: 4, TaskCPUs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Complete(mustBuildProfile(t, NewProfileBuilder().Cores(1)), two); !errors.Is(err, ErrInvalidProfile) {
+		t.Errorf("1 core, 2 default cpus: %v, want ErrInvalidProfile", err)
+	}
+	if c, err := Complete(mustBuildProfile(t, NewProfileBuilder().Cores(8)), two); err != nil || c.SlotsPerExecutor() != 4 {
+		t.Errorf("8 cores, 2 default cpus: %v, %v; want 4 slots", c, err)
+	}
+}

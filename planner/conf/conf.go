@@ -251,7 +251,7 @@ var registry = func() map[string]Key {
 		{Name: DynMaxExecutors, Kind: KindInt, Default: "0", Doc: "as Spark; 0 means bounded only by the local capacity"},
 		{Name: DynExecutorIdleTimeout, Kind: KindDuration, Default: "60s", Doc: "release an executor idle this long"},
 		{Name: DynBacklogTimeout, Kind: KindDuration, Default: "1s", Doc: "add executors when tasks have waited this long"},
-		{Name: ProfileMergeConflicts, Kind: KindBool, Default: "false", Doc: "merge several resource profiles of one stage by taking the maximum of each resource"},
+		{Name: ProfileMergeConflicts, Kind: KindBool, Default: "false", Doc: "merge the different resource profiles of the functions one stage calls (engine.WithResources) by taking the maximum of each resource; false: such a query fails"},
 
 		{Name: LocalDir, Kind: KindString, Default: "", Doc: "directory under which each query makes its temporary directory for shuffle and spill files (removed when the query ends); default: the system's temporary directory"},
 		{Name: LocalCores, Kind: KindInt, DefaultFunc: func() string { return strconv.Itoa(runtime.NumCPU()) }, Check: positive,

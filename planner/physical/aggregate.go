@@ -237,6 +237,9 @@ func (p *Planner) completeAggregate(ap *aggPlan, in operators.Node) (operators.N
 					rowOnly = "aggregate function " + a.Name + " has no columnar implementation"
 				}
 			}
+			if a.UDAF != nil {
+				p.noteCall(o, Function{UDAF: a.UDAF})
+			}
 			rowFuncs[i] = operators.RowAggFunc{Func: rowagg.Spec{Name: a.Name, InputType: inType, Params: a.Params, ParamTypes: a.ParamTypes, UDAF: a.UDAF},
 				Input: ap.argIdx[i], Distinct: a.Distinct}
 			continue

@@ -18,6 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/gluten-go/gluten-go/columnar"
+	"github.com/gluten-go/gluten-go/columnar/rowagg"
 	"github.com/gluten-go/gluten-go/columnar/rowexpr"
 	"github.com/gluten-go/gluten-go/operators"
 	"github.com/gluten-go/gluten-go/planner/conf"
@@ -30,6 +31,24 @@ type Fallback struct {
 	Reason string
 }
 
+// Function is a Go user-defined function an operator calls: a scalar UDF
+// or an aggregate (UDAF); one of the two is set.
+type Function struct {
+	UDF  *rowexpr.UDF
+	UDAF *rowagg.UDAF
+}
+
+// Name returns the function's name.
+func (f Function) Name() string {
+	if f.UDAF != nil {
+		return f.UDAF.Name
+	}
+	if f.UDF != nil {
+		return f.UDF.Name
+	}
+	return ""
+}
+
 // Result is a physical plan with what fell back.
 type Result struct {
 	origins map[operators.Node]origin
@@ -37,6 +56,11 @@ type Result struct {
 	// Fallbacks lists the row operators with the reason each fell back, in
 	// the order they were planned (bottom-up).
 	Fallbacks []Fallback
+	// Functions maps each operator that calls Go user-defined functions
+	// (in the expressions it evaluates, or as its aggregates) to them, each
+	// once, in the order they appear. Per-stage steps read it to give a
+	// stage the resource profiles of the functions its own plan calls.
+	Functions map[operators.Node][]Function
 	// ColumnarNodes, FallbackNodes and Transitions count the plan's
 	// operators (whole-stage wrappers not counted).
 	ColumnarNodes, FallbackNodes, Transitions int
@@ -73,6 +97,11 @@ type Planner struct {
 	force     map[origin]string
 	origins   map[operators.Node]origin
 	fallbacks []Fallback
+	// calls are the Go functions the operator of each origin calls (noted
+	// by decide and the aggregate planning); track moves them to functions,
+	// by operator.
+	calls     map[origin][]Function
+	functions map[operators.Node][]Function
 	// memo holds the stages adaptive execution has run (nil without it).
 	memo *Memo
 }
@@ -109,7 +138,8 @@ func PlanWithMemo(ctx context.Context, cfg *conf.Config, logger *slog.Logger, lp
 
 func newPlanner(ctx context.Context, cfg *conf.Config, logger *slog.Logger, lp logical.Plan, force map[origin]string) *Planner {
 	return &Planner{ctx: ctx, cfg: cfg, log: logger, nextColID: maxColumnID(lp) + 1,
-		force: force, origins: map[operators.Node]origin{}}
+		force: force, origins: map[operators.Node]origin{},
+		calls: map[origin][]Function{}, functions: map[operators.Node][]Function{}}
 }
 
 func (p *Planner) logFallbacks() {
@@ -119,21 +149,29 @@ func (p *Planner) logFallbacks() {
 }
 
 func (p *Planner) result(root operators.Node) *Result {
-	r := &Result{Root: root, Fallbacks: p.fallbacks, origins: p.origins}
+	r := &Result{Root: root, Fallbacks: p.fallbacks, origins: p.origins, Functions: p.functions}
 	r.count()
 	return r
 }
 
-// Inherit adds the fallbacks of an earlier plan of the same query whose
-// operators are still in r's tree (the materialized stages that adaptive
-// execution keeps when it plans the rest again), and counts the operators
-// again, so that r describes the whole plan.
+// Inherit adds the fallbacks (and Functions) of an earlier plan of the
+// same query whose operators are still in r's tree (the materialized stages
+// that adaptive execution keeps when it plans the rest again), and counts
+// the operators again, so that r describes the whole plan.
 func (r *Result) Inherit(prev *Result) {
 	in := map[operators.Node]bool{}
 	operators.Walk(r.Root, func(n operators.Node) { in[n] = true })
 	seen := map[operators.Node]bool{}
 	for _, f := range r.Fallbacks {
 		seen[f.Node] = true
+	}
+	for n, fs := range prev.Functions {
+		if _, ok := r.Functions[n]; in[n] && !ok {
+			if r.Functions == nil {
+				r.Functions = map[operators.Node][]Function{}
+			}
+			r.Functions[n] = fs
+		}
 	}
 	var add []Fallback
 	for _, f := range prev.Fallbacks {
@@ -212,7 +250,20 @@ func maxColumnID(p logical.Plan) int64 {
 // back to rows. The checks, in order: the fallback policy's decision,
 // spark.gluten.enabled, the operator's own key, the expressions it evaluates
 // (a row-only function or a Go UDF), the types it handles (arrays).
+//
+// It also notes the Go UDFs exprs call as the functions of o's operator.
 func (p *Planner) decide(o origin, op, key string, exprs []logical.Expr, schemas ...*arrow.Schema) string {
+	for _, e := range exprs {
+		if e == nil {
+			continue
+		}
+		logical.Walk(e, func(x logical.Expr) bool {
+			if c, ok := x.(*logical.Call); ok && c.UDF != nil {
+				p.noteCall(o, Function{UDF: c.UDF})
+			}
+			return true
+		})
+	}
 	if r, ok := p.force[o]; ok {
 		return r
 	}
@@ -240,10 +291,23 @@ func (p *Planner) decide(o origin, op, key string, exprs []logical.Expr, schemas
 	return ""
 }
 
-// track records where a physical operator came from and, for a row
-// operator, why it fell back.
+// noteCall notes that the operator planned for o calls f.
+func (p *Planner) noteCall(o origin, f Function) {
+	for _, g := range p.calls[o] {
+		if g == f {
+			return
+		}
+	}
+	p.calls[o] = append(p.calls[o], f)
+}
+
+// track records where a physical operator came from, the Go functions it
+// calls and, for a row operator, why it fell back.
 func (p *Planner) track(n operators.Node, o origin, reason string) operators.Node {
 	p.origins[n] = o
+	if fs := p.calls[o]; len(fs) > 0 {
+		p.functions[n] = fs
+	}
 	if reason != "" {
 		p.fallbacks = append(p.fallbacks, Fallback{Node: n, Reason: reason})
 	}
