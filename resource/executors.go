@@ -176,9 +176,11 @@ type execWaiter struct {
 //     MinExecutors per profile.
 //   - When a profile's tasks have waited SchedulerBacklogTimeout for
 //     capacity (its backlog; the clock restarts when it gets an executor),
-//     idle executors of other profiles are released at once, oldest idle
-//     first (MinExecutors notwithstanding), to start as many executors as
-//     its unstarted tasks need. Until it gets one, other profiles start no
+//     or at once when the profile has no executor at all (a stage whose
+//     profile differs from the stage before it), idle executors of other
+//     profiles are released, oldest idle first (MinExecutors
+//     notwithstanding), to start as many executors as its unstarted tasks
+//     need. Until it gets one, other profiles start no
 //     new executors if the capacity they hold would serve it, so it is not
 //     starved; they keep using the executors they have.
 //   - Without dynamic allocation only the default profile runs, on
@@ -666,7 +668,13 @@ func (xp *ExecutorPool) starvingLocked(now time.Time) *Profile {
 		bestSince time.Time
 	)
 	for id, since := range xp.backlogSince {
-		if now.Sub(since) < xp.opts.SchedulerBacklogTimeout || len(xp.queues[id]) == 0 {
+		if len(xp.queues[id]) == 0 {
+			continue
+		}
+		// A profile without a single executor cannot make progress at
+		// all (a new stage's profile, after the previous stage's
+		// executors went idle): it does not wait for the timeout.
+		if now.Sub(since) < xp.opts.SchedulerBacklogTimeout && len(xp.executors[id]) > 0 {
 			continue
 		}
 		if best != nil && !since.Before(bestSince) {

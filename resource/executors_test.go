@@ -698,3 +698,47 @@ func TestExecutorPoolLogAttributes(t *testing.T) {
 		}
 	}
 }
+
+// TestExecutorPoolNewProfileTakesIdleCapacityAtOnce: a profile with no
+// executor at all gets the capacity idle executors of another profile
+// hold without waiting for SchedulerBacklogTimeout (an hour here), as a
+// stage with a new profile does after the stage before it ended.
+func TestExecutorPoolNewProfileTakesIdleCapacityAtOnce(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	xp, m, h := newTestExecutorPool(t, xpSetup{
+		capacity: Capacity{Cores: 2, Memory: 4 * xpGiB},
+		def:      DefaultProfileConfig{ExecutorCores: 2, ExecutorMemory: xpGiB, OffHeapEnabled: true, OffHeapSize: xpGiB, TaskCPUs: 1},
+		opts: ExecutorPoolOptions{DynamicAllocation: true,
+			ExecutorIdleTimeout: time.Hour, SchedulerBacklogTimeout: time.Hour},
+	})
+	defer xp.Close()
+	big := addTestProfile(t, m, NewProfileBuilder().Cores(2).Memory(2048).OffHeap(1024).TaskCPUs(2))
+	run := func(p *Profile, n int) error {
+		ctx, cancel := context.WithTimeout(context.Background(), xpWaitBound)
+		defer cancel()
+		return xp.RunTasks(ctx, p, n, func(ctx context.Context, ex *Executor, i int) error {
+			if ex.Profile() != p {
+				t.Errorf("task of profile %d on %v", p.ID(), ex)
+			}
+			return nil
+		})
+	}
+	if err := run(m.Default(), 2); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := run(big, 2); err != nil {
+		t.Fatalf("profile 1 did not get the idle capacity: %v", err)
+	}
+	if d := time.Since(start); d > xpWaitBound/2 {
+		t.Errorf("profile 1 took %v to start", d)
+	}
+	if removed := h.removed(); len(removed) != 1 || removed[0].reason != "backlog of profile 1" {
+		t.Errorf("removed %+v, want the default profile's executor released for profile 1", removed)
+	}
+	// Now both profiles have held an executor; the default one has none
+	// again, so it too takes the idle capacity at once.
+	if err := run(m.Default(), 1); err != nil {
+		t.Fatal(err)
+	}
+}
