@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/gluten-go/gluten-go/columnar/agg"
 	"github.com/gluten-go/gluten-go/columnar/sorting"
+	"github.com/gluten-go/gluten-go/columnar/spill"
 	"github.com/gluten-go/gluten-go/resource"
 )
 
@@ -62,6 +64,14 @@ type AggFunc struct {
 //   - Complete mode with a DISTINCT aggregate cannot spill (its per-group
 //     sets of values have no partial state): it fails with the
 //     out-of-memory error.
+//
+// While it reads its input, the aggregation also spills when another
+// consumer of the task asks it to (Spark's TaskMemoryManager model): Final
+// and Complete modes spill their groups as above; Partial mode writes its
+// groups' partial states to a spill file, which it emits before going on
+// (there is no one to hand a flush to in the middle of someone else's
+// reservation). It never spills on request while it is updating its groups
+// or emitting its result.
 //
 // A global aggregate (no keys) without DISTINCT holds constant memory and
 // reserves nothing. The spill metrics count the files written; flushCount
@@ -439,24 +449,49 @@ const (
 // flushes (Partial), spills (Final, Complete) or fails (DISTINCT): see
 // HashAggregate.
 type aggStream struct {
-	h     *HashAggregate
-	ctx   context.Context
-	in    Stream
-	task  *TaskContext
-	out   slicer
-	phase int
-	t     *aggTable
-	res   *resource.Reservation
-	keys  []arrow.Array // the key columns of the batch at hand
-	sp    *aggSpiller   // the spill partitions, once spilled
+	h    *HashAggregate
+	ctx  context.Context
+	in   Stream
+	task *TaskContext
+	out  slicer
+	// mu guards the fields below against spill requests (spillRequested),
+	// which come from other consumers of the task, on their goroutines or
+	// up this stack: the stream holds it except while it waits on its
+	// input.
+	mu       sync.Mutex
+	phase    int
+	t        *aggTable
+	res      *resource.Reservation
+	keys     []arrow.Array // the key columns of the batch at hand
+	sp       *aggSpiller   // the spill partitions, once spilled
+	spillErr error         // a spill request's failure: the stream fails with it
+	// Partial mode: flushed is the file that spill requests write the
+	// groups' states to; replay reads such a file back as output.
+	flushed *spill.Writer
+	replay  *spill.Reader
+	replayW *spill.Writer
 }
 
 func (s *aggStream) Next() (arrow.RecordBatch, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for {
 		if b, err := s.out.next(); err == nil {
 			return b, nil
 		}
 		s.out.release()
+		if s.replay != nil {
+			b, err := s.nextReplay()
+			if err != nil {
+				s.release()
+				s.phase = aggDone
+				return nil, err
+			}
+			if b != nil {
+				s.out = slicer{b: b, size: taskBatchRows(s.task)}
+			}
+			continue
+		}
 		var b arrow.RecordBatch
 		var err error
 		switch s.phase {
@@ -511,6 +546,9 @@ func (s *aggStream) consume() (arrow.RecordBatch, error) {
 		}
 		s.t = t
 		s.res = s.task.Memory.NewReservation(h.Name(), resource.OffHeap)
+		if p := h.pressure(); p == aggSpill || p == aggFlush {
+			s.res.SetSpiller(s.spillRequested)
+		}
 		s.keys = make([]arrow.Array, len(h.keys))
 	}
 	policy := h.pressure()
@@ -520,7 +558,11 @@ func (s *aggStream) consume() (arrow.RecordBatch, error) {
 		if err := s.ctx.Err(); err != nil {
 			return nil, err
 		}
-		b, err := s.in.Next()
+		if s.flushed != nil {
+			// A spill request wrote the groups out: emit them first.
+			return nil, s.startReplay()
+		}
+		b, err := s.pull()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -575,6 +617,11 @@ func (s *aggStream) consume() (arrow.RecordBatch, error) {
 		}
 	}
 	s.in.Close() // the input is spent: let it free what it holds
+	if s.flushed != nil {
+		if err := s.startReplay(); err != nil {
+			return nil, err
+		}
+	}
 	if s.sp != nil {
 		// Spill the rest too, then merge partition by partition.
 		if s.t.numGroups > 0 {
@@ -622,6 +669,141 @@ func (s *aggStream) spill() error {
 	return s.sp.write(b)
 }
 
+// pull returns the input's next batch. The state lock is released
+// meanwhile: the input's work (and whatever runs beside it) may ask the
+// aggregation to spill, which it can while it waits. A spill request that
+// failed meanwhile fails the stream.
+func (s *aggStream) pull() (arrow.RecordBatch, error) {
+	b, err := s.pullUnlocked()
+	if s.spillErr != nil {
+		if err == nil {
+			b.Release()
+		}
+		return nil, s.spillErr
+	}
+	return b, err
+}
+
+func (s *aggStream) pullUnlocked() (arrow.RecordBatch, error) {
+	s.mu.Unlock()
+	defer s.mu.Lock() // also when the input panics: Next's deferred Unlock needs it
+	return s.in.Next()
+}
+
+// spillRequested is the aggregation's resource.Spiller: asked by another
+// consumer of the task, it spills its groups (Final, Complete) or writes
+// their partial states to a file to emit later (Partial), and returns the
+// bytes its reservation gave back. It frees nothing while the stream is
+// busy with its groups (the lock is held: up this stack or on the stream's
+// goroutine) or past its input.
+func (s *aggStream) spillRequested(need int64) (int64, error) {
+	if !s.mu.TryLock() {
+		return 0, nil
+	}
+	defer s.mu.Unlock()
+	if s.phase != aggConsuming || s.t == nil || s.t.numGroups == 0 || s.spillErr != nil {
+		return 0, nil
+	}
+	before := s.res.Size()
+	var err error
+	switch s.h.pressure() {
+	case aggSpill:
+		err = s.spill()
+	case aggFlush:
+		err = s.spillPartial()
+	default:
+		return 0, nil
+	}
+	freed := max(0, before-s.res.Size())
+	if err != nil {
+		s.spillErr = fmt.Errorf("hash aggregate: spilling on request: %w", err)
+		return freed, s.spillErr
+	}
+	return freed, nil
+}
+
+// spillPartial appends the groups' partial states to the flushed file, in
+// batches of the task's size, and drops the groups.
+func (s *aggStream) spillPartial() error {
+	h := s.h
+	start := time.Now()
+	defer h.spill.since(start)
+	b, err := s.t.output(h.schema, true)
+	if err != nil {
+		return err
+	}
+	if err := s.t.reset(); err != nil {
+		if b != nil {
+			b.Release()
+		}
+		return err
+	}
+	s.res.Resize(s.t.memoryUsage())
+	if b == nil {
+		return nil
+	}
+	defer b.Release()
+	if s.flushed == nil {
+		w, err := spill.NewWriter(s.task.TempDir, h.schema, spillCodec, spill.WithAllocator(s.task.Alloc))
+		if err != nil {
+			return err
+		}
+		s.flushed = w
+		h.spill.created()
+	}
+	rows := int64(taskBatchRows(s.task))
+	for off := int64(0); off < b.NumRows(); off += rows {
+		part := b.NewSlice(off, min(b.NumRows(), off+rows))
+		err := s.flushed.Write(part)
+		part.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startReplay closes the flushed file and makes it the output to emit
+// next.
+func (s *aggStream) startReplay() error {
+	w := s.flushed
+	s.flushed = nil
+	s.replayW = w
+	n, err := w.Close()
+	s.h.spill.written(n)
+	if err != nil {
+		return err
+	}
+	r, err := spill.Open(w.Path(), s.task.Alloc)
+	if err != nil {
+		return err
+	}
+	s.replay = r
+	return nil
+}
+
+// nextReplay returns the replayed file's next batch, or nil at its end
+// (when it removes the file).
+func (s *aggStream) nextReplay() (arrow.RecordBatch, error) {
+	b, err := s.replay.Next()
+	if errors.Is(err, io.EOF) {
+		s.closeReplay()
+		return nil, nil
+	}
+	return b, err
+}
+
+func (s *aggStream) closeReplay() {
+	if s.replay != nil {
+		s.replay.Close()
+		s.replay = nil
+	}
+	if s.replayW != nil {
+		s.replayW.Remove()
+		s.replayW = nil
+	}
+}
+
 // release frees the groups, the reservation and the spill files.
 func (s *aggStream) release() {
 	if s.t != nil {
@@ -632,13 +814,21 @@ func (s *aggStream) release() {
 		s.sp.release()
 		s.sp = nil
 	}
+	if s.flushed != nil {
+		s.flushed.Remove()
+		s.flushed = nil
+	}
+	s.closeReplay()
 	if s.res != nil {
+		s.res.SetSpiller(nil)
 		s.res.Free()
 	}
 }
 
 func (s *aggStream) Close() {
 	s.in.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.out.release()
 	s.release()
 	s.phase = aggDone

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -63,7 +64,10 @@ const (
 // shjStream runs one partition of a ShuffledHashJoin: it collects the build
 // side, reserving its memory; builds the relation and streams the probe
 // side through it when it fits, and otherwise spills both sides into
-// partitions (a grace hash join) and joins them one by one.
+// partitions (a grace hash join) and joins them one by one. While it
+// collects the build side from its child, another consumer of the task may
+// ask it to spill (spillRequested): it then goes the grace way at once.
+// Once the relation is built it cannot spill: the probe needs all of it.
 type shjStream struct {
 	j         *ShuffledHashJoin
 	ctx       context.Context
@@ -87,6 +91,17 @@ type shjStream struct {
 	// whether they are probe rows (else build rows).
 	nullIn    Stream
 	nullProbe bool
+
+	// mu guards the stream's state against spill requests, which come from
+	// other consumers of the task, on their goroutines or up this stack:
+	// Next holds it, except while start waits on the build child. While
+	// building, held are the build batches kept in memory and bp, once the
+	// build side spilled, its partitions. spillErr is a request's failure.
+	mu       sync.Mutex
+	building bool
+	held     []arrow.RecordBatch
+	bp       *batchPartitioner
+	spillErr error
 }
 
 func (s *shjStream) buildChild() Node {
@@ -104,6 +119,8 @@ func (s *shjStream) probeChild() Node {
 }
 
 func (s *shjStream) Next() (arrow.RecordBatch, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.err != nil {
 		return nil, s.err
 	}
@@ -200,15 +217,20 @@ func (s *shjStream) start() error {
 		return err
 	}
 	s.in = in
-	var held []arrow.RecordBatch
-	defer func() { releaseBatchList(held) }()
-	var bp *batchPartitioner
+	s.building = true
+	s.res.SetSpiller(s.spillRequested)
+	defer func() {
+		// Past the build child (or failed): nothing to spill on request.
+		s.building = false
+		releaseBatchList(s.held)
+		s.held = nil
+	}()
 	var rows int64
 	for {
 		if err := s.ctx.Err(); err != nil {
 			return err
 		}
-		b, err := in.Next()
+		b, err := s.pullBuild()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -220,32 +242,35 @@ func (s *shjStream) start() error {
 			continue
 		}
 		rows += b.NumRows()
-		if bp == nil && s.res.TryGrow(spill.BatchBytes(b)) {
-			held = append(held, b)
+		if s.bp == nil && s.res.TryGrow(spill.BatchBytes(b)) {
+			s.held = append(s.held, b)
 			continue
 		}
-		if bp == nil {
-			bp = s.newBuildPartitioner(0)
-			if err := s.spillHeld(bp, held); err != nil {
+		if s.bp == nil {
+			s.bp = s.newBuildPartitioner(0)
+			held := s.held
+			s.held = nil
+			if err := s.spillHeld(s.bp, held); err != nil {
 				b.Release()
 				return err
 			}
-			held = nil
 		}
-		err = bp.add(b, !d.buildKeepsUnmatched(), nil)
+		err = s.bp.add(b, !d.buildKeepsUnmatched(), nil)
 		b.Release()
 		if err != nil {
 			return err
 		}
 	}
+	s.building = false
 	in.Close()
 	s.in = nil
 	s.m.buildRows.Add(rows)
-	if bp != nil {
+	if bp := s.bp; bp != nil {
+		s.bp = nil
 		return s.graceStart(bp)
 	}
-	h := held
-	held = nil
+	h := s.held
+	s.held = nil
 	if err := s.buildRelation(h); err != nil {
 		return err
 	}
@@ -267,6 +292,52 @@ func (s *shjStream) start() error {
 	s.probe = probe
 	s.state = shjProbe
 	return nil
+}
+
+// pullBuild returns the build child's next batch. The state lock is
+// released meanwhile: the child's work (and whatever runs beside it) may ask
+// the join to spill what it holds. A spill request that failed meanwhile
+// fails the stream.
+func (s *shjStream) pullBuild() (arrow.RecordBatch, error) {
+	b, err := s.pullUnlocked()
+	if s.spillErr != nil {
+		if err == nil {
+			b.Release()
+		}
+		return nil, s.spillErr
+	}
+	return b, err
+}
+
+func (s *shjStream) pullUnlocked() (arrow.RecordBatch, error) {
+	s.mu.Unlock()
+	defer s.mu.Lock() // also when the child panics: Next's deferred Unlock needs it
+	return s.in.Next()
+}
+
+// spillRequested is the join's resource.Spiller: while the build side is
+// collected (and the stream waits on its child), it writes the build
+// batches held in memory to grace partitions, as when its own reservation
+// fails, and returns the bytes given back. Afterwards it frees nothing.
+func (s *shjStream) spillRequested(need int64) (int64, error) {
+	if !s.mu.TryLock() {
+		return 0, nil // busy, up this stack or on the stream's goroutine
+	}
+	defer s.mu.Unlock()
+	if !s.building || s.bp != nil || len(s.held) == 0 || s.spillErr != nil {
+		return 0, nil
+	}
+	before := s.res.Size()
+	s.bp = s.newBuildPartitioner(0)
+	held := s.held
+	s.held = nil
+	err := s.spillHeld(s.bp, held)
+	freed := max(0, before-s.res.Size())
+	if err != nil {
+		s.spillErr = fmt.Errorf("%s: spilling on request: %w", s.j.Name(), err)
+		return freed, s.spillErr
+	}
+	return freed, nil
 }
 
 // newBuildPartitioner returns a partitioner of build rows at level.
@@ -633,15 +704,24 @@ func (s *shjStream) free() {
 			*st = nil
 		}
 	}
+	s.building = false
+	releaseBatchList(s.held)
+	s.held = nil
+	s.bp = nil
 	s.dropRelation()
 	if s.res != nil {
+		s.res.SetSpiller(nil)
 		s.res.Free()
 	}
 	s.files.removeAll()
 	s.work = nil
 }
 
-func (s *shjStream) Close() { s.free() }
+func (s *shjStream) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.free()
+}
 
 // nullExtend returns the output rows of a batch of one side's rows that
 // match nothing: probe rows of an outer join NULL-extended, probe rows of an

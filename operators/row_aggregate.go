@@ -9,12 +9,15 @@ import (
 	"hash/maphash"
 	"io"
 	"math"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/gluten-go/gluten-go/columnar/rowagg"
 	"github.com/gluten-go/gluten-go/columnar/rows"
+	"github.com/gluten-go/gluten-go/columnar/spill"
 	"github.com/gluten-go/gluten-go/resource"
 )
 
@@ -63,6 +66,12 @@ func RowAggFuncOf(f AggFunc) RowAggFunc {
 //   - DISTINCT aggregates, row-only aggregates and UDAFs have no partial
 //     state to spill: with any of them the operator fails with the
 //     out-of-memory error when its groups do not fit.
+//
+// While it reads its input, the aggregation also spills when another
+// consumer of the task asks it to: Final and Complete modes spill their
+// groups as above; Partial mode writes its groups' partial states to a row
+// spill file, which it emits before going on. It never spills on request
+// while it is updating its groups or emitting rows.
 //
 // A global aggregate (no keys) of standard aggregates holds constant memory
 // and reserves nothing. The spill metrics count the files written;
@@ -252,15 +261,26 @@ const (
 // fails, flushes (Partial), spills (Final, Complete) or fails (DISTINCT,
 // row-only aggregates, UDAFs): see RowHashAggregate.
 type rowAggStream struct {
-	h     *RowHashAggregate
-	ctx   context.Context
-	in    RowStream
-	task  *TaskContext
-	accs  []rowagg.Accumulator
-	dist  []*rowDistinct // per func: the DISTINCT filter, or nil
-	enc   *rows.KeyEncoder
-	table *rowGroupTable
-	w     *rows.Writer
+	h    *RowHashAggregate
+	ctx  context.Context
+	in   RowStream
+	task *TaskContext
+	// mu guards the state below against spill requests (spillRequested),
+	// which come from other consumers of the task, on their goroutines or
+	// up this stack: the stream holds it except while it waits on its
+	// input. spillErr is a request's failure: the stream fails with it.
+	mu       sync.Mutex
+	spillErr error
+	// Partial mode: flushed is the file spill requests write the groups'
+	// states to; replay reads such a file back as output.
+	flushed *spill.RowWriter
+	replay  *spill.RowReader
+	replayW *spill.RowWriter
+	accs    []rowagg.Accumulator
+	dist    []*rowDistinct // per func: the DISTINCT filter, or nil
+	enc     *rows.KeyEncoder
+	table   *rowGroupTable
+	w       *rows.Writer
 	// outCol[i] is the output field of func i's first state or result field.
 	outCol   []int
 	groups   int
@@ -275,7 +295,22 @@ type rowAggStream struct {
 }
 
 func (s *rowAggStream) Next() (rows.Row, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for {
+		if s.replay != nil {
+			r, err := s.replay.Next()
+			if err == nil {
+				return r, nil
+			}
+			s.closeReplay()
+			if !errors.Is(err, io.EOF) {
+				s.free()
+				s.phase = rowAggDone
+				return nil, err
+			}
+			continue
+		}
 		if s.emitting {
 			if s.next < s.groups {
 				if err := rowCanceled(s.ctx, &s.n); err != nil {
@@ -344,6 +379,9 @@ func (s *rowAggStream) init() error {
 		s.table = newRowGroupTable()
 	}
 	s.res = s.task.Memory.NewReservation(h.Name(), resource.Heap)
+	if p := h.pressure(); p == aggSpill || p == aggFlush {
+		s.res.SetSpiller(s.spillRequested)
+	}
 	return nil
 }
 
@@ -403,13 +441,17 @@ func (s *rowAggStream) consume() error {
 		if err := rowCanceled(s.ctx, &s.n); err != nil {
 			return err
 		}
+		if s.flushed != nil {
+			// A spill request wrote the groups out: emit them first.
+			return s.startReplay()
+		}
 		if s.n&255 == 0 && policy != aggUnbounded && !s.reserve() {
 			flushed, err := s.pressure(policy)
 			if err != nil || flushed {
 				return err
 			}
 		}
-		r, err := s.in.Next()
+		r, err := s.pull()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				break
@@ -438,6 +480,11 @@ func (s *rowAggStream) consume() error {
 		}
 	}
 	s.in.Close() // the input is spent: let it free what it holds
+	if s.flushed != nil {
+		if err := s.startReplay(); err != nil {
+			return err
+		}
+	}
 	if policy != aggUnbounded && policy != aggFlush && !s.reserve() {
 		if _, err := s.pressure(policy); err != nil {
 			return err
@@ -548,6 +595,125 @@ func (s *rowAggStream) heapBytes() int64 {
 	return n
 }
 
+// pull returns the input's next row. The state lock is released meanwhile:
+// the input's work (and whatever runs beside it) may ask the aggregation to
+// spill, which it can while it waits. A spill request that failed
+// meanwhile fails the stream.
+func (s *rowAggStream) pull() (rows.Row, error) {
+	r, err := s.pullUnlocked()
+	if s.spillErr != nil {
+		return nil, s.spillErr
+	}
+	return r, err
+}
+
+func (s *rowAggStream) pullUnlocked() (rows.Row, error) {
+	s.mu.Unlock()
+	defer s.mu.Lock() // also when the input panics: Next's deferred Unlock needs it
+	return s.in.Next()
+}
+
+// spillRequested is the row aggregation's resource.Spiller: asked by
+// another consumer of the task, it spills its groups (Final, Complete) or
+// writes their partial states to a file to emit later (Partial), and
+// returns the bytes its reservation gave back. It frees nothing while the
+// stream is busy (the lock is held: up this stack or on the stream's
+// goroutine), while it emits rows (the last one is still the caller's) or
+// past its input.
+func (s *rowAggStream) spillRequested(need int64) (int64, error) {
+	if !s.mu.TryLock() {
+		return 0, nil
+	}
+	defer s.mu.Unlock()
+	if s.phase != rowAggConsuming || s.emitting || s.table == nil || s.table.len() == 0 || s.spillErr != nil {
+		return 0, nil
+	}
+	before := s.res.Size()
+	var err error
+	switch s.h.pressure() {
+	case aggSpill:
+		err = s.spill()
+	case aggFlush:
+		err = s.spillPartial()
+	default:
+		return 0, nil
+	}
+	freed := max(0, before-s.res.Size())
+	if err != nil {
+		s.spillErr = fmt.Errorf("row hash aggregate: spilling on request: %w", err)
+		return freed, s.spillErr
+	}
+	return freed, nil
+}
+
+// spillPartial appends the groups' partial states (the output rows of a
+// flush) to the flushed file and drops the groups.
+func (s *rowAggStream) spillPartial() error {
+	h := s.h
+	start := time.Now()
+	defer h.spill.since(start)
+	if s.flushed == nil {
+		w, err := spill.NewRowWriter(s.task.TempDir, spillCodec)
+		if err != nil {
+			return err
+		}
+		s.flushed = w
+		h.spill.created()
+	}
+	n := s.table.len()
+	for _, a := range s.accs {
+		if err := a.Grow(n); err != nil {
+			return fmt.Errorf("row hash aggregate: %w", err)
+		}
+	}
+	if s.w == nil {
+		s.w = rows.NewWriter(h.outL)
+	}
+	cnt := 0
+	for g := 0; g < n; g++ {
+		if err := rowCanceled(s.ctx, &cnt); err != nil {
+			return err
+		}
+		r, err := s.emit(uint32(g))
+		if err != nil {
+			return err
+		}
+		if err := s.flushed.Write(r); err != nil {
+			return err
+		}
+	}
+	return s.resetGroups()
+}
+
+// startReplay closes the flushed file and makes it the rows to emit next.
+func (s *rowAggStream) startReplay() error {
+	w := s.flushed
+	s.flushed = nil
+	s.replayW = w
+	n, err := w.Close()
+	s.h.spill.written(n)
+	if err != nil {
+		return err
+	}
+	r, err := spill.OpenRows(w.Path())
+	if err != nil {
+		return err
+	}
+	s.replay = r
+	return nil
+}
+
+func (s *rowAggStream) closeReplay() {
+	if s.replay != nil {
+		s.replay.Close()
+		s.replay = nil
+	}
+	if s.replayW != nil {
+		s.replayW.Remove()
+		s.replayW = nil
+	}
+}
+
 // free drops the groups, their states, the reservation and the spill
 // files.
 func (s *rowAggStream) free() {
@@ -557,7 +723,13 @@ func (s *rowAggStream) free() {
 		s.sp.release()
 		s.sp = nil
 	}
+	if s.flushed != nil {
+		s.flushed.Remove()
+		s.flushed = nil
+	}
+	s.closeReplay()
 	if s.res != nil {
+		s.res.SetSpiller(nil)
 		s.res.Free()
 		s.reserved = 0
 	}
@@ -565,9 +737,11 @@ func (s *rowAggStream) free() {
 }
 
 func (s *rowAggStream) Close() {
+	s.in.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.free()
 	s.phase = rowAggDone
-	s.in.Close()
 }
 
 // rowGroupTable maps group keys (byte strings) to dense group ids 0, 1, 2,

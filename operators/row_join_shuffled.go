@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/gluten-go/gluten-go/columnar/rowexpr"
@@ -144,7 +145,9 @@ func (s *rowSpillStream) Close() {
 // rowShjStream runs one partition of a RowShuffledHashJoin, as shjStream
 // does for the columnar join: the build rows go into a Go-heap buffer and
 // hash table reserved from the task's heap budget, and both sides spill by
-// key hash into partitions when they do not fit.
+// key hash into partitions when they do not fit. While it collects the
+// build side from its child, it also spills when another consumer of the
+// task asks it to (spillRequested); once the relation is built it cannot.
 type rowShjStream struct {
 	j     *RowShuffledHashJoin
 	ctx   context.Context
@@ -168,6 +171,19 @@ type rowShjStream struct {
 	nullProbe bool
 	nullEng   *rowProbe // writes the NULL-extended rows
 	n         int
+
+	// mu guards the stream's state against spill requests, which come from
+	// other consumers of the task, on their goroutines or up this stack:
+	// Next holds it, except while start waits on the build child. While
+	// building, buf holds the build rows in memory (held bytes of them
+	// reserved) and rp, once the build side spilled, its partitions.
+	// spillErr is a request's failure.
+	mu       sync.Mutex
+	building bool
+	buf      *rows.Buffer
+	held     int64
+	rp       *rowPartitioner
+	spillErr error
 }
 
 func (s *rowShjStream) buildChild() Node {
@@ -199,6 +215,8 @@ func (s *rowShjStream) probeLayout() *rows.Layout {
 }
 
 func (s *rowShjStream) Next() (rows.Row, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.err != nil {
 		return nil, s.err
 	}
@@ -304,15 +322,20 @@ func (s *rowShjStream) start() error {
 		return err
 	}
 	s.in = in
-	buf := rows.NewBuffer()
-	var held int64
-	var rp *rowPartitioner
+	s.buf, s.held, s.rp = rows.NewBuffer(), 0, nil
+	s.building = true
+	s.res.SetSpiller(s.spillRequested)
+	defer func() {
+		// Past the build child (or failed): nothing to spill on request.
+		s.building = false
+		s.buf, s.held, s.rp = nil, 0, nil
+	}()
 	var total int64
 	for {
 		if err := rowCanceled(s.ctx, &s.n); err != nil {
 			return err
 		}
-		r, err := in.Next()
+		r, err := s.pullBuild()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -320,29 +343,31 @@ func (s *rowShjStream) start() error {
 			return err
 		}
 		total++
-		if rp != nil {
-			if err := rp.add(r, !d.buildOuter(), nil); err != nil {
+		if s.rp != nil {
+			if err := s.rp.add(r, !d.buildOuter(), nil); err != nil {
 				return err
 			}
 			continue
 		}
-		buf.Append(r)
-		if sz := buf.Bytes(); sz > held {
-			if !s.res.TryGrow(sz - held) {
-				rp = newRowPartitioner(s.task.TempDir, s.buildLayout(), d.buildKeys(), 0, s.files)
-				if err := s.spillBuffer(rp, buf); err != nil {
+		s.buf.Append(r)
+		if sz := s.buf.Bytes(); sz > s.held {
+			if !s.res.TryGrow(sz - s.held) {
+				s.rp = newRowPartitioner(s.task.TempDir, s.buildLayout(), d.buildKeys(), 0, s.files)
+				if err := s.spillBuffer(s.rp, s.buf); err != nil {
 					return err
 				}
-				buf, held = nil, 0
+				s.buf, s.held = nil, 0
 				continue
 			}
-			held = sz
-			s.gauge.set(held)
+			s.held = sz
+			s.gauge.set(s.held)
 		}
 	}
+	s.building = false
 	in.Close()
 	s.in = nil
 	s.m.buildRows.Add(total)
+	buf, rp := s.buf, s.rp
 	if rp == nil {
 		ok, err := s.tryBuild(buf)
 		if err != nil {
@@ -367,6 +392,48 @@ func (s *rowShjStream) start() error {
 		}
 	}
 	return s.graceStart(rp)
+}
+
+// pullBuild returns the build child's next row. The state lock is released
+// meanwhile: the child's work (and whatever runs beside it) may ask the join
+// to spill what it holds. A spill request that failed meanwhile fails the
+// stream.
+func (s *rowShjStream) pullBuild() (rows.Row, error) {
+	r, err := s.pullUnlocked()
+	if s.spillErr != nil {
+		return nil, s.spillErr
+	}
+	return r, err
+}
+
+func (s *rowShjStream) pullUnlocked() (rows.Row, error) {
+	s.mu.Unlock()
+	defer s.mu.Lock() // also when the child panics: Next's deferred Unlock needs it
+	return s.in.Next()
+}
+
+// spillRequested is the row join's resource.Spiller: while the build side
+// is collected (and the stream waits on its child), it writes the build
+// rows held in memory to grace partitions, as when its own reservation
+// fails, and returns the bytes given back. Afterwards it frees nothing.
+func (s *rowShjStream) spillRequested(need int64) (int64, error) {
+	if !s.mu.TryLock() {
+		return 0, nil // busy, up this stack or on the stream's goroutine
+	}
+	defer s.mu.Unlock()
+	if !s.building || s.rp != nil || s.buf == nil || s.buf.Len() == 0 || s.spillErr != nil {
+		return 0, nil
+	}
+	before := s.res.Size()
+	s.rp = newRowPartitioner(s.task.TempDir, s.buildLayout(), s.j.def.buildKeys(), 0, s.files)
+	err := s.spillBuffer(s.rp, s.buf)
+	s.buf, s.held = nil, 0
+	freed := max(0, before-s.res.Size())
+	if err != nil {
+		s.spillErr = fmt.Errorf("%s: spilling on request: %w", s.j.Name(), err)
+		return freed, s.spillErr
+	}
+	return freed, nil
 }
 
 // spillBuffer writes buf's rows to rp and gives their memory back.
@@ -649,8 +716,11 @@ func (s *rowShjStream) free() {
 			*st = nil
 		}
 	}
+	s.building = false
+	s.buf, s.held, s.rp = nil, 0, nil
 	s.dropRelation()
 	if s.res != nil {
+		s.res.SetSpiller(nil)
 		s.res.Free()
 	}
 	s.gauge.release()
@@ -658,7 +728,11 @@ func (s *rowShjStream) free() {
 	s.work = nil
 }
 
-func (s *rowShjStream) Close() { s.free() }
+func (s *rowShjStream) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.free()
+}
 
 // rowBroadcastStream streams one partition of the streamed side through a
 // broadcast row relation.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/gluten-go/gluten-go/columnar/rows"
@@ -35,13 +36,27 @@ const rowReserveStep = 64 << 10
 // longest row. When not every run can be opened at once it spills the rest,
 // then merges the first runs that fit into one run, in passes; it fails with
 // the out-of-memory error only when not even two runs can be merged.
+//
+// Until the input ends it also spills its buffer as a run when another
+// consumer of the task asks it to (spillRequested), unless it is busy
+// adding a row at that moment.
 type rowExternalSort struct {
-	ctx    context.Context
-	task   *TaskContext
-	cmp    *rows.Comparator
-	res    *resource.Reservation
-	met    spillMetrics
-	gauge  *rowHeapGauge
+	ctx   context.Context
+	task  *TaskContext
+	cmp   *rows.Comparator
+	res   *resource.Reservation
+	met   spillMetrics
+	gauge *rowHeapGauge
+
+	// mu is held by every method that touches the state below, so that a
+	// spill request (from another goroutine, or from up this stack) finds
+	// it consistent or stays away. consuming is true until finish: only
+	// then may a request spill; spillErr is a request's failure, which the
+	// next call returns.
+	mu        sync.Mutex
+	consuming bool
+	spillErr  error
+
 	buf    *rows.Buffer
 	reserv int64 // bytes reserved for buf
 	last   int64 // buf.Bytes() at the last check
@@ -59,8 +74,31 @@ type rowExternalSort struct {
 
 func newRowExternalSort(ctx context.Context, task *TaskContext, name string, cmp *rows.Comparator,
 	met spillMetrics, gauge *rowHeapGauge) *rowExternalSort {
-	return &rowExternalSort{ctx: ctx, task: task, cmp: cmp, met: met, gauge: gauge,
-		res: task.Memory.NewReservation(name, resource.Heap), buf: rows.NewBuffer()}
+	e := &rowExternalSort{ctx: ctx, task: task, cmp: cmp, met: met, gauge: gauge,
+		res: task.Memory.NewReservation(name, resource.Heap), buf: rows.NewBuffer(), consuming: true}
+	e.res.SetSpiller(e.spillRequested)
+	return e
+}
+
+// spillRequested is the row sort's resource.Spiller: while the input is
+// read and no row is being added, it writes the buffer out as a run and
+// returns the bytes its reservation gave back.
+func (e *rowExternalSort) spillRequested(need int64) (int64, error) {
+	if !e.mu.TryLock() {
+		return 0, nil // busy, up this stack or on the sort's goroutine
+	}
+	defer e.mu.Unlock()
+	if !e.consuming || e.done || e.spillErr != nil || e.buf.Len() == 0 {
+		return 0, nil
+	}
+	before := e.res.Size()
+	err := e.spillBuffer()
+	freed := max(0, before-e.res.Size())
+	if err != nil {
+		e.spillErr = fmt.Errorf("row sort: spilling on request: %w", err)
+		return freed, e.spillErr
+	}
+	return freed, nil
 }
 
 // held returns the bytes the buffer holds and will take to sort.
@@ -71,6 +109,11 @@ func (e *rowExternalSort) held() int64 {
 // add buffers a row (borrowed), spilling the buffer when its reservation
 // cannot grow.
 func (e *rowExternalSort) add(r rows.Row) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.spillErr != nil {
+		return e.spillErr
+	}
 	e.buf.Append(r)
 	b := e.buf.Bytes()
 	if b == e.last && e.buf.Len()&255 != 0 {
@@ -152,6 +195,12 @@ func rowRunCost(runs []*spill.RowWriter) int64 {
 // finish is called at the end of the input: it sorts the buffer and, when
 // there are runs, prepares their merge.
 func (e *rowExternalSort) finish() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.consuming = false
+	if e.spillErr != nil {
+		return e.spillErr
+	}
 	if e.buf.Len() > 0 {
 		order, err := e.sortBuffer()
 		if err != nil {
@@ -301,6 +350,8 @@ func (e *rowExternalSort) mergePass() error {
 // next returns the next row in order (valid until the next call), or
 // io.EOF.
 func (e *rowExternalSort) next() (rows.Row, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.done {
 		return nil, io.EOF
 	}
@@ -310,12 +361,12 @@ func (e *rowExternalSort) next() (rows.Row, error) {
 	if e.merge != nil {
 		r, err := e.merge.next()
 		if errors.Is(err, io.EOF) {
-			e.release()
+			e.releaseLocked()
 		}
 		return r, err
 	}
 	if e.pos >= len(e.order) {
-		e.release()
+		e.releaseLocked()
 		return nil, io.EOF
 	}
 	r := e.buf.Row(int(e.order[e.pos]))
@@ -325,7 +376,15 @@ func (e *rowExternalSort) next() (rows.Row, error) {
 
 // release frees everything and removes every run file left.
 func (e *rowExternalSort) release() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.releaseLocked()
+}
+
+func (e *rowExternalSort) releaseLocked() {
 	e.done = true
+	e.consuming = false
+	e.res.SetSpiller(nil)
 	for _, r := range e.readers {
 		r.Close()
 	}

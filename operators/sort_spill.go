@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -31,6 +32,10 @@ import (
 // that fit into one run, in passes, and fails with the out-of-memory error
 // only when not even two runs can be merged. Runs keep the input order and
 // every merge is stable, so the result equals the in-memory stable sort's.
+//
+// Until the input ends it also spills its buffer as a run when another
+// consumer of the task asks it to (spillRequested), unless it is busy
+// adding a batch at that moment.
 type externalSort struct {
 	ctx    context.Context
 	task   *TaskContext
@@ -39,6 +44,15 @@ type externalSort struct {
 	rows   int // rows per output batch
 	res    *resource.Reservation
 	met    spillMetrics
+
+	// mu is held by every method that touches the state below, so that a
+	// spill request (from another goroutine, or from an allocation up this
+	// stack) finds it consistent or stays away. consuming is true until
+	// finish: only then may a request spill; spillErr is a request's
+	// failure, which the next call returns.
+	mu        sync.Mutex
+	consuming bool
+	spillErr  error
 
 	buf      []arrow.RecordBatch // buffered input
 	bufRes   int64               // bytes reserved for buf
@@ -56,13 +70,41 @@ type externalSort struct {
 
 func newExternalSort(ctx context.Context, task *TaskContext, name string, schema *arrow.Schema,
 	keys []sorting.SortKey, met spillMetrics) *externalSort {
-	return &externalSort{ctx: ctx, task: task, schema: schema, keys: keys, rows: taskBatchRows(task),
-		res: task.Memory.NewReservation(name, resource.OffHeap), met: met}
+	e := &externalSort{ctx: ctx, task: task, schema: schema, keys: keys, rows: taskBatchRows(task),
+		res: task.Memory.NewReservation(name, resource.OffHeap), met: met, consuming: true}
+	e.res.SetSpiller(e.spillRequested)
+	return e
+}
+
+// spillRequested is the sort's resource.Spiller: while the input is read
+// and no batch is being added, it writes the buffer out as a run and
+// returns the bytes its reservation gave back.
+func (e *externalSort) spillRequested(need int64) (int64, error) {
+	if !e.mu.TryLock() {
+		return 0, nil // busy, up this stack or on the sort's goroutine
+	}
+	defer e.mu.Unlock()
+	if !e.consuming || e.done || e.spillErr != nil || len(e.buf) == 0 {
+		return 0, nil
+	}
+	before := e.res.Size()
+	err := e.spillBuffer()
+	freed := max(0, before-e.res.Size())
+	if err != nil {
+		e.spillErr = fmt.Errorf("sort: spilling on request: %w", err)
+		return freed, e.spillErr
+	}
+	return freed, nil
 }
 
 // add buffers a batch (borrowed) or spills. The budget must also leave
 // room to sort a group of batches (sortHeadroom) when the buffer spills.
 func (e *externalSort) add(b arrow.RecordBatch) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.spillErr != nil {
+		return e.spillErr
+	}
 	if b.NumRows() == 0 {
 		return nil
 	}
@@ -314,6 +356,12 @@ func (e *externalSort) runCost(runs []*spill.Writer, outRows int) int64 {
 // if it can, else (after spilling the in-memory rest) with the runs' batch
 // size, else after merge passes.
 func (e *externalSort) finish() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.consuming = false
+	if e.spillErr != nil {
+		return e.spillErr
+	}
 	if len(e.runs) == 0 {
 		return e.finishInMemory()
 	}
@@ -490,6 +538,8 @@ func (e *externalSort) mergePass() error {
 
 // next returns the next sorted batch, owned by the caller, or io.EOF.
 func (e *externalSort) next() (arrow.RecordBatch, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.done {
 		return nil, io.EOF
 	}
@@ -507,7 +557,7 @@ func (e *externalSort) next() (arrow.RecordBatch, error) {
 		err = io.EOF
 	}
 	if errors.Is(err, io.EOF) {
-		e.release()
+		e.releaseLocked()
 		return nil, io.EOF
 	}
 	return b, err
@@ -515,7 +565,15 @@ func (e *externalSort) next() (arrow.RecordBatch, error) {
 
 // release frees everything and removes every run file left.
 func (e *externalSort) release() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.releaseLocked()
+}
+
+func (e *externalSort) releaseLocked() {
 	e.done = true
+	e.consuming = false
+	e.res.SetSpiller(nil)
 	if e.merger != nil {
 		e.merger.Release()
 		e.merger = nil

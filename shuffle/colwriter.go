@@ -110,11 +110,14 @@ func NewWriter(opts WriterOptions) (*Writer, error) {
 	if err := w.init(&opts, resource.OffHeap, &w.cp); err != nil {
 		return nil, err
 	}
+	w.acceptSpillRequests()
 	return w, nil
 }
 
 // Write adds a batch (borrowed) to the map output.
 func (w *Writer) Write(b arrow.RecordBatch) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if err := w.usable(); err != nil {
 		return err
 	}

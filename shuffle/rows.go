@@ -33,7 +33,9 @@ const rowTimeSample = 64
 // that go through the same codecs, spills, data and index files and map
 // statuses as the columnar shuffle's. Its buffers are Go heap, reserved from
 // the task's heap pool. Write, Commit and Close are used as Writer's. A
-// RowWriter is not safe for concurrent use.
+// RowWriter is not safe for concurrent use; but between its calls, when
+// another consumer of the task cannot get its memory, the writer spills
+// its buffers on that consumer's request (see fileWriter).
 type RowWriter struct {
 	fileWriter
 	layout *rows.Layout
@@ -101,6 +103,7 @@ func NewRowWriter(opts WriterOptions, layout *rows.Layout) (*RowWriter, error) {
 	if err := w.init(&opts, resource.Heap, &w.rp); err != nil {
 		return nil, err
 	}
+	w.acceptSpillRequests() // Write holds mu
 	return w, nil
 }
 
@@ -168,6 +171,8 @@ func (w *RowWriter) partition(r rows.Row) int {
 
 // Write adds a row (borrowed: it is copied) to the map output.
 func (w *RowWriter) Write(r rows.Row) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if err := w.usable(); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -113,7 +114,16 @@ type spillFile struct {
 // fileWriter is the part of a map task's writer that does not depend on
 // what is buffered: compressed blocks kept in memory, spills, the data and
 // index files and the map status.
+//
+// A front end that takes mu around every call that touches the writer's
+// state (Write; commit and close take it themselves) may call
+// acceptSpillRequests: the writer then also spills when another consumer of
+// the task needs memory, while it waits for its next row or batch.
 type fileWriter struct {
+	// mu guards the writer's state against spill requests, which come on
+	// the goroutine of another consumer of the task (or up this stack,
+	// from inside Write).
+	mu         sync.Mutex
 	loc        Location
 	n          int
 	codec      Codec
@@ -169,6 +179,32 @@ func (w *fileWriter) init(o *WriterOptions, pool resource.PoolKind, data partiti
 	w.partRows = make([]int64, w.n)
 	w.metrics.NumPartitions = w.n
 	return nil
+}
+
+// acceptSpillRequests registers the writer's spill callback with its
+// reservation. Only a front end whose Write holds mu may call it: the
+// callback runs on other goroutines, and up the stack of Write itself.
+func (w *fileWriter) acceptSpillRequests() { w.resv.SetSpiller(w.spillRequested) }
+
+// spillRequested is the writer's resource.Spiller: unless a call is in
+// progress, or the writer is finished, it spills every partition's blocks
+// and buffered rows (as when its own reservation fails) and returns the
+// bytes given back. A failure is the writer's: its next call returns it.
+func (w *fileWriter) spillRequested(need int64) (int64, error) {
+	if !w.mu.TryLock() {
+		return 0, nil // busy, up this stack or on the writer's goroutine
+	}
+	defer w.mu.Unlock()
+	if w.err != nil || w.committed || w.closed || w.held == 0 {
+		return 0, nil
+	}
+	before := w.resv.Size()
+	err := w.spill()
+	freed := max(0, before-w.resv.Size())
+	if err != nil {
+		return freed, w.fail(fmt.Errorf("spilling on request: %w", err))
+	}
+	return freed, nil
 }
 
 // tryReserve reserves n more bytes, reporting false when the budget is
@@ -392,6 +428,8 @@ func (w *fileWriter) spill() error {
 
 // commit writes the data and index files and returns the map status.
 func (w *fileWriter) commit() (MapStatus, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if err := w.usable(); err != nil {
 		return nil, err
 	}
@@ -511,11 +549,14 @@ func (w *fileWriter) writeData(f *os.File, offsets []int64) error {
 // close frees the writer's memory and, unless it committed, removes every
 // file it made.
 func (w *fileWriter) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.closed {
 		return
 	}
 	w.closed = true
 	w.releaseMemory()
+	w.resv.SetSpiller(nil)
 	w.resv.Free()
 	if !w.committed {
 		for _, f := range w.files {
