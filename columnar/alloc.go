@@ -18,7 +18,22 @@ type AccountingAllocator struct {
 	allocated atomic.Int64
 	peak      atomic.Int64
 	total     atomic.Int64
+	listener  atomic.Pointer[listenerBox]
 }
+
+// AllocationListener is told of every change of an AccountingAllocator's
+// count: a task's memory charges its off-heap pool through one
+// (resource.BufferCharge), as Gluten's Velox memory pools report to a
+// reservation listener. It is called on the allocating goroutine, after the
+// change, with the new count; it must be cheap when nothing needs doing and
+// safe for concurrent use. It cannot fail the allocation (Arrow's
+// allocators cannot): a charge that cannot be met is reported by the
+// listener's owner at the task's next check.
+type AllocationListener interface {
+	AllocationChanged(allocated int64)
+}
+
+type listenerBox struct{ l AllocationListener }
 
 // NewAccountingAllocator returns an allocator that draws from parent and
 // counts what it hands out. If parent is itself an *AccountingAllocator, the
@@ -31,8 +46,21 @@ func NewAccountingAllocator(parent memory.Allocator) *AccountingAllocator {
 	return &AccountingAllocator{parent: parent}
 }
 
+// SetListener makes l hear of every change of the count from now on (nil:
+// none). Detach the listener before its owner goes away.
+func (a *AccountingAllocator) SetListener(l AllocationListener) {
+	if l == nil {
+		a.listener.Store(nil)
+		return
+	}
+	a.listener.Store(&listenerBox{l})
+}
+
 func (a *AccountingAllocator) grow(delta int64) {
 	n := a.allocated.Add(delta)
+	if b := a.listener.Load(); b != nil {
+		b.l.AllocationChanged(n)
+	}
 	if delta > 0 {
 		a.total.Add(delta)
 		for {

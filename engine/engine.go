@@ -744,7 +744,8 @@ func (e *Engine) execute(ctx context.Context, pl *planner.Planned) (*operators.R
 // A Tracker in ctx (WithTracker) follows the executor.
 func (e *Engine) executor(ctx context.Context) *operators.Executor {
 	x := &operators.Executor{Runner: e.pool, Alloc: e.alloc, BatchSize: int(e.cfg.Int(conf.MaxBatchSize)),
-		TempRoot: e.cfg.String(conf.LocalDir), Logger: e.logger}
+		ReservationBlock: e.cfg.Size(conf.ReservationBlockSize),
+		TempRoot:         e.cfg.String(conf.LocalDir), Logger: e.logger}
 	if t := trackerOf(ctx); t != nil {
 		t.x.Store(x)
 	}

@@ -136,7 +136,13 @@ func TestSpillSort(t *testing.T) {
 		return rows, a
 	}
 	dir := t.TempDir()
-	got, a := run(spillConf(dir))
+	conf := spillConf(dir)
+	// The merge's whole working set (a batch or two per run, the readers'
+	// buffers, output batches on their way to the caller) is charged
+	// exactly; 8m leaves it no room. 16m (a 9.6 MB pool) still holds only
+	// a fraction of the 600,000 rows.
+	conf["spark.memory.offHeap.size"] = "16m"
+	got, a := run(conf)
 	assertEmptyDir(t, dir)
 	if a.SpilledBytes["SortExecTransformer"] <= 0 {
 		t.Errorf("the sort did not spill (spilled: %v)", a.SpilledBytes)
@@ -202,6 +208,7 @@ func TestSpillCleanupOnFailure(t *testing.T) {
 			}
 		}()
 		_, _, err := runQuery(ctx, eng, sql)
+		cancel() // the watcher stops even if no file was ever seen
 		<-seen
 		if err == nil {
 			t.Skip("the query finished before any file was seen; nothing to cancel")

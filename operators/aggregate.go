@@ -184,7 +184,7 @@ func (h *HashAggregate) Execute(ctx context.Context, p int, task *TaskContext) (
 	if err != nil {
 		return nil, err
 	}
-	return metered(&aggStream{h: h, ctx: ctx, in: in, task: task}, &h.metrics), nil
+	return meteredTask(&aggStream{h: h, ctx: ctx, in: in, task: task}, &h.metrics, task), nil
 }
 
 // aggTable is a hash aggregation's state: the groups (a GroupTable over the

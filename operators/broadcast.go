@@ -673,7 +673,7 @@ func executeBroadcastJoin(ctx context.Context, p int, task *TaskContext, d *join
 	}
 	jm := newJoinMetrics(m)
 	eng := newColProbe(d, cond, rel, task.Alloc, joinBatchRows(task), nested)
-	return metered(&broadcastJoinStream{in: in, eng: eng, m: jm}, m), nil
+	return meteredTask(&broadcastJoinStream{in: in, eng: eng, m: jm}, m, task), nil
 }
 
 // broadcastJoinStream streams one partition of the streamed side through a

@@ -595,7 +595,7 @@ func (e *Exchange) read(ctx context.Context, start, end int, task *TaskContext, 
 	if !e.Materialized() {
 		return nil, fmt.Errorf("%s read before its map stage ran", e.dep.name)
 	}
-	return metered(&shuffleStream{ctx: ctx, e: e, start: start, end: end, task: task}, m), nil
+	return meteredTask(&shuffleStream{ctx: ctx, e: e, start: start, end: end, task: task}, m, task), nil
 }
 
 // shuffleStream reads a range of reduce partitions.

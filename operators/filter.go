@@ -62,7 +62,7 @@ func (f *Filter) Execute(ctx context.Context, p int, task *TaskContext) (Stream,
 	if err != nil {
 		return nil, err
 	}
-	return metered(&filterStream{f: f, in: in, ectx: &expr.Context{Alloc: task.Alloc}}, &f.metrics), nil
+	return meteredTask(&filterStream{f: f, in: in, ectx: &expr.Context{Alloc: task.Alloc}}, &f.metrics, task), nil
 }
 
 type filterStream struct {

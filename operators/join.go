@@ -459,7 +459,7 @@ func (j *ShuffledHashJoin) Execute(ctx context.Context, p int, task *TaskContext
 	}
 	s := &shjStream{j: j, ctx: ctx, task: task, part: p, alloc: task.Alloc, batchSize: joinBatchRows(task),
 		files: spillFiles{}, m: newJoinMetrics(&j.metrics)}
-	return metered(s, &j.metrics), nil
+	return meteredTask(s, &j.metrics, task), nil
 }
 
 // Names of the join metrics.

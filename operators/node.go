@@ -89,6 +89,16 @@ type TaskContext struct {
 	Scanned *ScanCounter
 }
 
+// finish returns the error a task ends with: its memory's out-of-memory
+// error, if its Arrow buffers ran out of memory (the root cause of any
+// other error then), else err.
+func (t *TaskContext) finish(err error) error {
+	if merr := t.Memory.Check(); merr != nil {
+		return merr
+	}
+	return err
+}
+
 // ScanCounter counts the rows and bytes a query's scans have read so far;
 // scans add to it once per batch. Bytes are the Arrow buffers' bytes of the
 // batches read (the decoded size, not the size in files).
@@ -163,16 +173,36 @@ func (b *base) Metrics() *Metrics     { return &b.metrics }
 // meteredStream counts the batches and rows a stream returns and the time
 // spent producing them.
 type meteredStream struct {
-	in Stream
-	m  *Metrics
+	in  Stream
+	m   *Metrics
+	mem *resource.TaskMemory // checked after each batch; nil: not checked
 }
 
 func metered(s Stream, m *Metrics) Stream { return &meteredStream{in: s, m: m} }
+
+// meteredTask is metered that also fails the stream, after any batch, once
+// the task ran out of memory for its Arrow buffers (TaskMemory.Check): an
+// allocation cannot fail, so operators that allocate check here.
+func meteredTask(s Stream, m *Metrics, task *TaskContext) Stream {
+	ms := &meteredStream{in: s, m: m}
+	if task != nil {
+		ms.mem = task.Memory
+	}
+	return ms
+}
 
 func (s *meteredStream) Next() (arrow.RecordBatch, error) {
 	t := time.Now()
 	b, err := s.in.Next()
 	s.m.ElapsedNanos.Add(int64(time.Since(t)))
+	if s.mem != nil {
+		if merr := s.mem.Check(); merr != nil {
+			if b != nil {
+				b.Release()
+			}
+			return nil, merr
+		}
+	}
 	if b != nil {
 		s.m.OutputBatches.Add(1)
 		s.m.OutputRows.Add(b.NumRows())

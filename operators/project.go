@@ -54,7 +54,7 @@ func (p *Project) Execute(ctx context.Context, part int, task *TaskContext) (Str
 	if err != nil {
 		return nil, err
 	}
-	return metered(&projectStream{p: p, in: in, ectx: &expr.Context{Alloc: task.Alloc}}, &p.metrics), nil
+	return meteredTask(&projectStream{p: p, in: in, ectx: &expr.Context{Alloc: task.Alloc}}, &p.metrics, task), nil
 }
 
 type projectStream struct {

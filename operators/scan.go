@@ -259,7 +259,7 @@ func (s *Scan) Execute(ctx context.Context, p int, task *TaskContext) (Stream, e
 	if err != nil {
 		return nil, err
 	}
-	st = metered(st, &s.metrics)
+	st = meteredTask(st, &s.metrics, task)
 	if task != nil && task.Scanned != nil {
 		st = &countedStream{in: st, c: task.Scanned}
 	}

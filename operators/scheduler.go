@@ -119,6 +119,10 @@ type Executor struct {
 	// allocator drawing from it.
 	Alloc     memory.Allocator
 	BatchSize int
+	// ReservationBlock is the block by which each task's BufferCharge
+	// reserves off-heap memory for the Arrow buffers its allocator holds
+	// (spark.gluten.memory.reservationBlockSize; <= 0: the default).
+	ReservationBlock int64
 	// TempRoot is where a query's temporary directory is made (default:
 	// the system's temporary directory).
 	TempRoot string
@@ -343,9 +347,16 @@ func (x *Executor) newTask(ctx context.Context, run *stageRun, st *Stage, p int,
 	} else {
 		tm = resource.NewTaskMemory(0, 0) // unlimited; keeps the peaks
 	}
-	task := &TaskContext{Stage: st.ID, Partition: p, Alloc: columnar.NewAccountingAllocator(x.Alloc),
+	alloc := columnar.NewAccountingAllocator(x.Alloc)
+	charge := tm.NewBufferCharge("Arrow buffers", x.ReservationBlock)
+	alloc.SetListener(charge)
+	task := &TaskContext{Stage: st.ID, Partition: p, Alloc: alloc,
 		BatchSize: x.BatchSize, Memory: tm, TempDir: x.TempDir, Scanned: &x.scanned}
 	return task, func() {
+		// Buffers that outlive the task (result batches on their way to
+		// the caller, a broadcast relation) are not charged to it.
+		alloc.SetListener(nil)
+		charge.Close()
 		run.record(ex, TaskRun{Partition: p, Executor: exID, Start: start, End: time.Now(),
 			PeakHeap: tm.Peak(resource.Heap), PeakOffHeap: tm.Peak(resource.OffHeap)}, count)
 		if leaked := tm.Release(); leaked != 0 && x.Logger != nil {
@@ -388,7 +399,7 @@ func (x *Executor) RunMapStage(ctx context.Context, st *Stage) error {
 		err = x.Runner.RunTasks(ctx, st.Profile, ex.NumMapPartitions(), func(ctx context.Context, rex *resource.Executor, m int) error {
 			task, done := x.newTask(ctx, run, st, m, rex, false)
 			defer done()
-			return smp.RunSampleTask(ctx, m, task)
+			return task.finish(smp.RunSampleTask(ctx, m, task))
 		})
 		if err != nil {
 			return err
@@ -400,7 +411,7 @@ func (x *Executor) RunMapStage(ctx context.Context, st *Stage) error {
 	err = x.Runner.RunTasks(ctx, st.Profile, ex.NumMapPartitions(), func(ctx context.Context, rex *resource.Executor, m int) error {
 		task, done := x.newTask(ctx, run, st, m, rex, true)
 		defer done()
-		return ex.RunMapTask(ctx, m, task)
+		return task.finish(ex.RunMapTask(ctx, m, task))
 	})
 	if err != nil {
 		return err
@@ -475,16 +486,16 @@ func (x *Executor) run(ctx context.Context, stages []*Stage, chans []chan arrow.
 		defer done()
 		s, err := executeColumnar(result.Root, ctx, p, task)
 		if err != nil {
-			return err
+			return task.finish(err)
 		}
 		defer s.Close()
 		for {
 			b, err := s.Next()
 			if errors.Is(err, io.EOF) {
-				return nil
+				return task.finish(nil)
 			}
 			if err != nil {
-				return err
+				return task.finish(err)
 			}
 			select {
 			case chans[p] <- b:

@@ -62,7 +62,7 @@ func (s *Sort) Execute(ctx context.Context, p int, task *TaskContext) (Stream, e
 	if err != nil {
 		return nil, err
 	}
-	return metered(&sortStream{s: s, ctx: ctx, in: in, task: task}, &s.metrics), nil
+	return meteredTask(&sortStream{s: s, ctx: ctx, in: in, task: task}, &s.metrics, task), nil
 }
 
 // sortStream sorts its input with an external merge sort (see
@@ -176,7 +176,7 @@ func (t *TopN) Execute(ctx context.Context, p int, task *TaskContext) (Stream, e
 	if err != nil {
 		return nil, err
 	}
-	return metered(&topNStream{t: t, ctx: ctx, in: in, task: task}, &t.metrics), nil
+	return meteredTask(&topNStream{t: t, ctx: ctx, in: in, task: task}, &t.metrics, task), nil
 }
 
 type topNStream struct {

@@ -137,7 +137,7 @@ func (r *RowToColumnar) Execute(ctx context.Context, p int, task *TaskContext) (
 	if err != nil {
 		return nil, err
 	}
-	return metered(&r2cStream{r: r, in: in, bb: rows.NewBatchBuilder(task.Alloc, r.layout), size: max(1, task.BatchSize)}, &r.metrics), nil
+	return meteredTask(&r2cStream{r: r, in: in, bb: rows.NewBatchBuilder(task.Alloc, r.layout), size: max(1, task.BatchSize)}, &r.metrics, task), nil
 }
 
 type r2cStream struct {

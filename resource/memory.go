@@ -64,6 +64,11 @@ type TaskMemory struct {
 	// spillMu is held while the task asks its consumers to spill; a
 	// reservation made from inside a spill callback does not spill again.
 	spillMu sync.Mutex
+	// charges are the task's BufferCharges, told when its other off-heap
+	// reservations change; bufErr is the out-of-memory error of one that
+	// could not be met (see Err).
+	charges []*BufferCharge
+	bufErr  error
 }
 
 // NewTaskMemory returns a budget of offHeap and heap bytes (<= 0:
@@ -101,6 +106,8 @@ type Reservation struct {
 	size  int64
 	spill Spiller
 	seq   int64
+	// charge is set on a BufferCharge's own reservation.
+	charge *BufferCharge
 }
 
 // NewReservation registers a consumer named name (for error messages) in
@@ -328,6 +335,14 @@ func (m *TaskMemory) Release() int64 {
 	return leaked
 }
 
+// invalidateChargesLocked tells the task's BufferCharges that its other
+// off-heap reservations changed.
+func (m *TaskMemory) invalidateChargesLocked() {
+	for _, c := range m.charges {
+		c.invalidate()
+	}
+}
+
 // arenaIndex returns the region pool p draws from.
 func (m *TaskMemory) arenaIndex(p PoolKind) int {
 	if m.mm != nil {
@@ -371,6 +386,9 @@ func (m *TaskMemory) giveBackLocked(p PoolKind, n int64) {
 		return // Release gave everything back
 	}
 	m.used[p] -= n
+	if p == OffHeap {
+		m.invalidateChargesLocked()
+	}
 	if mm := m.mm; mm != nil {
 		mm.used[p] -= n
 		a := mm.arenas[mm.arenaOf[p]]
@@ -390,6 +408,9 @@ func (m *TaskMemory) commit(r *Reservation, n int64) error {
 	}
 	r.size += n
 	p := r.pool
+	if p == OffHeap {
+		m.invalidateChargesLocked()
+	}
 	m.peak[p] = max(m.peak[p], m.used[p])
 	if mm := m.mm; mm != nil {
 		mm.peak[p] = max(mm.peak[p], mm.used[p])
@@ -407,6 +428,17 @@ func (m *TaskMemory) reserve(r *Reservation, n int64, selfSpill bool) (ok bool, 
 			r.Shrink(-n)
 		}
 		return true, "", nil
+	}
+	if err := m.Err(); err != nil {
+		// The task's Arrow buffers ran out of memory: it is failing.
+		return false, "", err
+	}
+	if r.charge == nil && m.arenaIndex(r.pool) == m.arenaIndex(OffHeap) {
+		// Memory the task's buffers already use but could not reserve
+		// comes first; the consumer spills itself when it cannot.
+		if _, short := m.settleCharges(false); short > 0 {
+			return false, fmt.Sprintf("the task's Arrow buffers already use %d bytes more than they could reserve", short), nil
+		}
 	}
 	p := r.pool
 	got, err := m.grant(p, n)

@@ -139,6 +139,7 @@ const (
 
 	DynamicOffHeapSizing         = "spark.gluten.memory.dynamic.offHeap.sizing.enabled"
 	DynamicOffHeapSizingFraction = "spark.gluten.memory.dynamic.offHeap.sizing.memory.fraction"
+	ReservationBlockSize         = "spark.gluten.memory.reservationBlockSize"
 )
 
 func positive(v string) error {
@@ -269,6 +270,8 @@ var registry = func() map[string]Key {
 
 		{Name: DynamicOffHeapSizing, Kind: KindBool, Default: "false", Doc: "one quota for heap and off-heap together"},
 		{Name: DynamicOffHeapSizingFraction, Kind: KindFloat, Default: "0.6", Check: fraction, Doc: "the quota as a fraction of executor memory"},
+		{Name: ReservationBlockSize, Kind: KindSize, Default: "8MB", SizeUnit: 1, Check: positive,
+			Doc: "each task reserves off-heap memory for its Arrow buffers in blocks of this size"},
 	}
 	m := make(map[string]Key, len(keys))
 	for _, k := range keys {
