@@ -204,8 +204,10 @@ func (e *Engine) openPool() error {
 				"spark.executor.memory x spark.gluten.memory.dynamic.offHeap.sizing.memory.fraction",
 				"offHeapSize", cfg.String(conf.OffHeapSize))
 		}
-		// The off-heap settings do not count: do not fail on a zero size.
-		offHeapEnabled = offHeapEnabled && cfg.Size(conf.OffHeapSize) > 0
+		// The off-heap settings are not effective (as in Gluten): executors
+		// have no off-heap memory of their own, so the capacity counts
+		// only their heap (which holds the quota) and overhead.
+		offHeapEnabled = false
 	}
 	profiles, err := resource.NewProfileManager(resource.DefaultProfileConfig{
 		ExecutorCores:  int(cfg.Int(conf.ExecutorCores)),
