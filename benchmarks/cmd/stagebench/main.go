@@ -4,8 +4,14 @@
 //
 //	go run ./benchmarks/cmd/stagebench [--sf 1] [--dir DIR]
 //
-// Under one fixed local capacity (spark.gluten.local.cores=2,
-// spark.gluten.local.memory=4g) it runs
+// First TPC-H Q9 and Q18 (the queries with the largest peak RSS) under
+// spark.gluten.local.memory=4g and under capacities of 512 and 256 MB (at
+// SF1; two executors, each of a quarter of it as heap and a quarter as
+// off-heap), where they may have to spill,
+// with the process's peak RSS against the capacity (the child sets the
+// Go runtime's memory limit from it, as the CLI does). Then, under one
+// fixed local capacity (spark.gluten.local.cores=2,
+// spark.gluten.local.memory=4g), it runs
 //
 //   - fallback_heavy: a row-only UDAF (a 64-byte histogram per group) over
 //     every order, with Gluten disabled so that its stage runs wholly as
@@ -140,7 +146,25 @@ func scenarios(sf float64) []scenario {
 		"spark.gluten.memory.dynamic.offHeap.sizing.memory.fraction": "0.6",
 		"spark.sql.shuffle.partitions":                               "2",
 	}
+	// The budget against the process: the two heaviest TPC-H queries
+	// under a small capacity (two executors of 128 MB heap + 128 MB
+	// off-heap), where they must spill, and under the 4 GB one.
+	q9, _ := tpch.Query(9)
+	q18, _ := tpch.Query(18)
+	small := func(capacity float64) map[string]string {
+		return map[string]string{
+			"spark.gluten.local.memory": mib(sf, capacity),
+			"spark.executor.memory":     mib(sf, capacity/4),
+			"spark.memory.offHeap.size": mib(sf, capacity/4),
+		}
+	}
 	return []scenario{
+		{"capacity Q9", "4g", q9, with()},
+		{"capacity Q9", mib(sf, 512), q9, with(small(512))},
+		{"capacity Q9", mib(sf, 256), q9, with(small(256))},
+		{"capacity Q18", "4g", q18, with()},
+		{"capacity Q18", mib(sf, 512), q18, with(small(512))},
+		{"capacity Q18", mib(sf, 256), q18, with(small(256))},
 		{"fallback_heavy", "rule off", udaf, with(fallback)},
 		{"fallback_heavy", "rule on", udaf, with(fallback, rule)},
 		{"heavy_shuffle", "rule off", shuffle, with(heavy)},
@@ -180,15 +204,33 @@ func run(dir string, sf float64) error {
 		if !r.OK {
 			outcome = "failed: " + shorten(r.Err)
 		}
+		if strings.HasPrefix(s.name, "capacity") {
+			outcome += fmt.Sprintf(" (peak RSS / capacity %.2f)", rss*(1<<20)/float64(capacityBytes(s.conf)))
+		}
 		fmt.Printf("| %s | %s | %s | %s | %.2f | %.0f | %.1f | %s |\n", s.name, s.variant, settings(s.conf), outcome, r.Seconds, rss, float64(r.Spilled)/(1<<20), r.Profile)
 	}
 	return nil
 }
 
+// capacityBytes returns spark.gluten.local.memory of a scenario ("4g",
+// "512m") in bytes.
+func capacityBytes(conf map[string]string) int64 {
+	v := strings.ToLower(conf["spark.gluten.local.memory"])
+	unit := int64(1)
+	switch {
+	case strings.HasSuffix(v, "g"):
+		unit, v = 1<<30, strings.TrimSuffix(v, "g")
+	case strings.HasSuffix(v, "m"):
+		unit, v = 1<<20, strings.TrimSuffix(v, "m")
+	}
+	n, _ := strconv.ParseInt(v, 10, 64)
+	return max(1, n*unit)
+}
+
 // settings lists the memory keys of a configuration, shortened.
 func settings(conf map[string]string) string {
 	var parts []string
-	for _, k := range []string{"spark.executor.memory", "spark.memory.offHeap.size", "spark.gluten.memory.dynamic.offHeap.sizing.enabled", "spark.sql.shuffle.partitions", "spark.gluten.enabled"} {
+	for _, k := range []string{"spark.gluten.local.memory", "spark.executor.memory", "spark.memory.offHeap.size", "spark.gluten.memory.dynamic.offHeap.sizing.enabled", "spark.sql.shuffle.partitions", "spark.gluten.enabled"} {
 		if v, ok := conf[k]; ok {
 			parts = append(parts, strings.TrimPrefix(strings.TrimPrefix(k, "spark."), "gluten.")+"="+v)
 		}
