@@ -651,22 +651,29 @@ func (s *aggStream) spill() error {
 	}
 	start := time.Now()
 	defer s.h.spill.since(start)
-	b, err := s.t.output(s.h.stateSchema, true)
-	if err != nil {
+	b, err := s.takeGroups(s.h.stateSchema)
+	if err != nil || b == nil {
 		return err
+	}
+	defer b.Release()
+	return s.sp.write(b)
+}
+
+// takeGroups returns the groups as one batch of schema (nil when there are
+// none) and empties the table, giving its memory back.
+func (s *aggStream) takeGroups(schema *arrow.Schema) (arrow.RecordBatch, error) {
+	b, err := s.t.output(schema, true)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.t.reset(); err != nil {
 		if b != nil {
 			b.Release()
 		}
-		return err
+		return nil, err
 	}
 	s.res.Resize(s.t.memoryUsage())
-	if b == nil {
-		return nil
-	}
-	defer b.Release()
-	return s.sp.write(b)
+	return b, nil
 }
 
 // pull returns the input's next batch. The state lock is released
@@ -728,19 +735,9 @@ func (s *aggStream) spillPartial() error {
 	h := s.h
 	start := time.Now()
 	defer h.spill.since(start)
-	b, err := s.t.output(h.schema, true)
-	if err != nil {
+	b, err := s.takeGroups(h.schema)
+	if err != nil || b == nil {
 		return err
-	}
-	if err := s.t.reset(); err != nil {
-		if b != nil {
-			b.Release()
-		}
-		return err
-	}
-	s.res.Resize(s.t.memoryUsage())
-	if b == nil {
-		return nil
 	}
 	defer b.Release()
 	if s.flushed == nil {
